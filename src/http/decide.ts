@@ -1,0 +1,181 @@
+import { coalesceRanges } from './coalesce-ranges.js';
+import { contentDisposition } from './content-disposition.js';
+import { contentRange, unsatisfiedRange } from './content-range.js';
+import { contentTypeFor } from './content-type.js';
+import { makeEtag, parseEtag } from './etag.js';
+import { formatHttpDate } from './http-date.js';
+import { frameMultipart, type MultipartPart } from './multipart.js';
+import { parseRange } from './parse-range.js';
+import { evaluatePreconditions, header, ifRangeHolds, type Validators } from './preconditions.js';
+import type { ByteRange, Representation, RequestInfo } from './types.js';
+
+/** What the sender must do: the bytes to stream, never the bytes themselves. */
+export type PlanBody =
+  | { type: 'none' }
+  | { type: 'text'; text: string }
+  | { type: 'bytes'; range: ByteRange }
+  | { type: 'multipart'; parts: MultipartPart[]; tail: string };
+
+export interface Plan {
+  status: number;
+  headers: Record<string, string>;
+  body: PlanBody;
+}
+
+export interface DecideOptions {
+  /** The current time in milliseconds since the epoch; the engine never reads a clock. */
+  now: number;
+  /** The request's file name or path; gives the Content-Type when the representation has none. */
+  name: string;
+  /** Cache-Control of file responses (default DEFAULT_CACHE_CONTROL). */
+  cacheControl?: string;
+  /** Most parts a multipart/byteranges answer may have after coalescing (default 16). */
+  maxRanges?: number;
+  /** Longest single range that runs to the end of the file; longer ones are cut to this (default none). */
+  maxChunk?: number;
+  /** When set, the answer is a download with this file name (Content-Disposition: attachment). */
+  download?: string;
+  /** Makes a multipart boundary; only called when one is needed (randomness stays outside the engine). */
+  boundary?: () => string;
+}
+
+/**
+ * One hour, public: media files change rarely, and strong validators make revalidation after that a
+ * cheap 304 (or a 206 with If-Range). A shorter time costs a round trip per play; a longer one risks a
+ * replaced video being shown stale from caches we cannot purge.
+ */
+export const DEFAULT_CACHE_CONTROL = 'public, max-age=3600';
+export const DEFAULT_MAX_RANGES = 16;
+
+const ALLOW = 'GET, HEAD';
+
+/** A short plain-text answer: errors and refusals. */
+export function textPlan(status: number, text: string, headers: Record<string, string> = {}): Plan {
+  const body = `${text}\n`;
+  return {
+    status,
+    headers: {
+      ...headers,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': String(new TextEncoder().encode(body).length),
+    },
+    body: { type: 'text', text: body },
+  };
+}
+
+export const notFound = (): Plan => textPlan(404, 'Not Found');
+export const methodNotAllowed = (): Plan => textPlan(405, 'Method Not Allowed', { Allow: ALLOW });
+
+/** Drops the body of a plan for HEAD, keeping every header GET would send (RFC 9110 §9.3.2). */
+function forMethod(plan: Plan, method: string): Plan {
+  return method === 'HEAD' ? { ...plan, body: { type: 'none' } } : plan;
+}
+
+/**
+ * Decides the whole answer to a GET or HEAD for one representation, reading top to bottom in the
+ * order of RFC 9110 §13.2.2: preconditions (412, 304), then If-Range, then Range (206, 416), else 200.
+ * `representation` undefined means the source has no such file.
+ */
+export function decide(request: RequestInfo, representation: Representation | undefined, options: DecideOptions): Plan {
+  const { method, headers } = request;
+  if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed();
+  if (representation === undefined) return forMethod(notFound(), method);
+
+  const { size, mtimeMs } = representation;
+  const etag = representation.etag ?? makeEtag(size, mtimeMs);
+  const lastModified = Math.floor(mtimeMs / 1000);
+  const validators: Validators = {
+    etag: parseEtag(etag) ?? { weak: false, opaque: etag },
+    lastModified,
+    lastModifiedStrong: lastModified + 1 <= Math.floor(options.now / 1000),
+  };
+  const common: Record<string, string> = {
+    'Accept-Ranges': 'bytes',
+    'Cache-Control': options.cacheControl ?? DEFAULT_CACHE_CONTROL,
+    ETag: etag,
+    'Last-Modified': formatHttpDate(lastModified),
+  };
+
+  const precondition = evaluatePreconditions(method, headers, validators);
+  if (precondition === 304) {
+    // §15.4.5: only the fields a 200 would have carried that help a cache update its stored response.
+    const { 'Accept-Ranges': _, ...kept } = common;
+    return { status: 304, headers: kept, body: { type: 'none' } };
+  }
+  if (precondition === 412) return forMethod(textPlan(412, 'Precondition Failed'), method);
+
+  const contentType = representation.contentType ?? contentTypeFor(options.name);
+  if (options.download !== undefined) common['Content-Disposition'] = contentDisposition(options.download);
+  const whole: Plan = {
+    status: 200,
+    headers: { ...common, 'Content-Type': contentType, 'Content-Length': String(size) },
+    body: size === 0 ? { type: 'none' } : { type: 'bytes', range: { start: 0, end: size - 1 } },
+  };
+
+  // Step 5: a Range whose If-Range does not hold is ignored (§13.1.5).
+  const rangeHeader = header(headers, 'range');
+  const ifRange = header(headers, 'if-range');
+  if (rangeHeader === undefined || (ifRange !== undefined && !ifRangeHolds(ifRange, validators))) {
+    return forMethod(whole, method);
+  }
+
+  const parsed = parseRange(rangeHeader, size);
+  if (parsed.type === 'ignore') return forMethod(whole, method);
+  if (parsed.type === 'unsatisfiable') {
+    return forMethod(
+      textPlan(416, 'Range Not Satisfiable', { 'Accept-Ranges': 'bytes', 'Content-Range': unsatisfiedRange(size) }),
+      method,
+    );
+  }
+
+  if (parsed.ranges.length === 1) {
+    return forMethod(singleRange(parsed.ranges[0]!, size, common, contentType, options.maxChunk), method);
+  }
+
+  // Several ranges. The boundary is drawn first because the coalescing gap is the size of a part header.
+  const boundary = options.boundary?.() ?? 'seekable-boundary';
+  const overhead = frameMultipart([{ start: size, end: size }], size, contentType, boundary).length;
+  const ranges = coalesceRanges(parsed.ranges, overhead);
+  if (ranges.length === 1) {
+    return forMethod(singleRange(ranges[0]!, size, common, contentType, options.maxChunk), method);
+  }
+  // The abuse budget (the CVE-2011-3192 class): too many parts, or more bytes than the file itself,
+  // and the client gets the file once as a 200 instead. §14.2 lets a server ignore Range for any reason.
+  if (ranges.length > (options.maxRanges ?? DEFAULT_MAX_RANGES)) return forMethod(whole, method);
+  const multipart = frameMultipart(ranges, size, contentType, boundary);
+  if (multipart.length > size) return forMethod(whole, method);
+  return forMethod(
+    {
+      status: 206,
+      headers: { ...common, 'Content-Type': multipart.contentType, 'Content-Length': String(multipart.length) },
+      body: { type: 'multipart', parts: multipart.parts, tail: multipart.tail },
+    },
+    method,
+  );
+}
+
+function singleRange(
+  asked: ByteRange,
+  size: number,
+  common: Record<string, string>,
+  contentType: string,
+  maxChunk: number | undefined,
+): Plan {
+  // maxChunk cuts ranges that run to the end of the file ("bytes=N-"): the 206 then says exactly what
+  // it holds and the player asks again from there (§15.3.7 obliges clients to read Content-Range).
+  // Ranges with an explicit end short of the file are served as asked.
+  const range =
+    maxChunk !== undefined && maxChunk > 0 && asked.end === size - 1 && asked.end - asked.start + 1 > maxChunk
+      ? { start: asked.start, end: asked.start + maxChunk - 1 }
+      : asked;
+  return {
+    status: 206,
+    headers: {
+      ...common,
+      'Content-Type': contentType,
+      'Content-Length': String(range.end - range.start + 1),
+      'Content-Range': contentRange(range, size),
+    },
+    body: { type: 'bytes', range },
+  };
+}

@@ -1,0 +1,47 @@
+import { contentRange } from './content-range.js';
+import type { ByteRange } from './types.js';
+
+const encoder = new TextEncoder();
+// Part headers are ASCII in practice; measuring UTF-8 keeps the length exact even if a store hands us
+// a stranger Content-Type, without depending on node's Buffer (the engine also runs behind Fetch).
+const byteLength = (s: string): number => encoder.encode(s).length;
+
+/** One part of a multipart/byteranges body: the delimiter and part headers, then the bytes of `range`. */
+export interface MultipartPart {
+  head: string;
+  range: ByteRange;
+}
+
+export interface MultipartBody {
+  contentType: string;
+  parts: MultipartPart[];
+  /** The close-delimiter written after the last part. */
+  tail: string;
+  /** Exact byte length of the whole body, known before the first byte is sent. */
+  length: number;
+}
+
+/**
+ * Frames ranges as multipart/byteranges (RFC 9110 §14.6, syntax of RFC 2046 §5.1.1). Each part carries
+ * its own Content-Type and Content-Range; the CRLF before each delimiter belongs to the delimiter, so
+ * the bytes of a part end exactly where its range ends.
+ */
+export function frameMultipart(
+  ranges: readonly ByteRange[],
+  size: number,
+  contentType: string,
+  boundary: string,
+): MultipartBody {
+  let length = 0;
+  const parts = ranges.map((range, i) => {
+    const head =
+      `${i === 0 ? '' : '\r\n'}--${boundary}\r\n` +
+      `Content-Type: ${contentType}\r\n` +
+      `Content-Range: ${contentRange(range, size)}\r\n\r\n`;
+    length += byteLength(head) + range.end - range.start + 1;
+    return { head, range };
+  });
+  const tail = `\r\n--${boundary}--\r\n`;
+  length += byteLength(tail);
+  return { contentType: `multipart/byteranges; boundary=${boundary}`, parts, tail, length };
+}
