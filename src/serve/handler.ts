@@ -1,0 +1,111 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { methodNotAllowed, type Plan } from '../http/decide.js';
+import { FileSource, type FileSourceOptions } from '../source/file-source.js';
+import { openFile } from '../source/file-resource.js';
+import type { Source } from '../source/types.js';
+import { fail, respond, type SendOptions } from './send.js';
+
+export interface HandlerOptions extends SendOptions, FileSourceOptions {}
+
+/** A node:http listener that is also Express/Connect middleware: `next` is called for what is not ours. */
+export type Handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+/**
+ * The key a URL path names: the leading "/" dropped and percent-encoding decoded exactly once.
+ * Undefined for malformed encoding. Decoding twice would let "%252e%252e" become "..", so the result
+ * is handed to the source as it is, and the source's rules apply to it.
+ */
+export function keyFromPath(pathname: string): string | undefined {
+  try {
+    return decodeURIComponent(pathname.startsWith('/') ? pathname.slice(1) : pathname);
+  } catch {
+    return undefined;
+  }
+}
+
+function splitUrl(url: string): { pathname: string; query: URLSearchParams } {
+  const q = url.indexOf('?');
+  return q < 0
+    ? { pathname: url, query: new URLSearchParams() }
+    : { pathname: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
+}
+
+function writeSimple(res: ServerResponse, plan: Plan, head: boolean): void {
+  res.writeHead(plan.status, plan.headers);
+  res.end(head || plan.body.type !== 'text' ? undefined : plan.body.text);
+}
+
+/**
+ * Serves a key from a source: the URL's query may ask for a download (`?download=1`).
+ * Returns false, having sent nothing, when the source has no such key and `fallthrough` is set.
+ */
+export async function serveKey(
+  req: IncomingMessage,
+  res: ServerResponse,
+  source: Source,
+  key: string | undefined,
+  options: SendOptions & { download?: boolean; fallthrough?: boolean },
+): Promise<boolean> {
+  let resource;
+  try {
+    resource = key === undefined ? undefined : await source.stat(key);
+  } catch (err) {
+    fail(res, err, `${req.method} ${req.url}`, options.log);
+    return true;
+  }
+  if (resource === undefined && options.fallthrough) return false;
+  const name = key ?? '';
+  await respond(req, res, resource, name, {
+    ...options,
+    download: options.download ? name.slice(name.lastIndexOf('/') + 1) : undefined,
+  });
+  return true;
+}
+
+/**
+ * Serves the files under `root` (a directory, or any Source) by URL path, e.g. `/clips/a.mp4`.
+ * Mounted in Express with `app.use('/media', handler)`, the mount prefix is already stripped.
+ * With `next` (middleware), requests for missing files and for methods other than GET and HEAD
+ * are passed on; without it they get 404 and 405.
+ */
+export function createHandler(root: string | Source, options: HandlerOptions = {}): Handler {
+  const source = typeof root === 'string' ? new FileSource(root, options) : root;
+  return (req, res, next) => {
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD') {
+      if (next) next();
+      else writeSimple(res, methodNotAllowed(), false);
+      return;
+    }
+    const { pathname, query } = splitUrl(req.url ?? '/');
+    void serveKey(req, res, source, keyFromPath(pathname), {
+      ...options,
+      download: query.get('download') === '1',
+      fallthrough: next !== undefined,
+    }).then((served) => {
+      if (!served) next?.();
+    });
+  };
+}
+
+/**
+ * Serves one file that your own route has resolved (no jail: the path is trusted), with the full range
+ * and conditional semantics. 404 when it does not exist or is not a regular file.
+ */
+export async function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  filePath: string,
+  options: SendOptions & { download?: boolean | string; chunkSize?: number } = {},
+): Promise<void> {
+  let resource;
+  try {
+    resource = await openFile(filePath, options.chunkSize);
+  } catch (err) {
+    fail(res, err, `${req.method} ${req.url}`, options.log);
+    return;
+  }
+  const name = filePath.slice(filePath.lastIndexOf('/') + 1);
+  const download = options.download === true ? name : options.download || undefined;
+  await respond(req, res, resource, name, { ...options, download });
+}

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { decide, textPlan, type DecideOptions, type Plan } from '../http/decide.js';
+import type { Resource } from '../source/types.js';
+
+/** Options of every door: what the engine decides with, and where errors are reported. */
+export interface SendOptions extends Pick<DecideOptions, 'cacheControl' | 'maxRanges' | 'maxChunk'> {
+  /** Receives one line per server-side failure (default: console.error). Client aborts are not failures. */
+  log?: (line: string) => void;
+}
+
+const defaultLog = (line: string) => console.error(line);
+
+/** Errors that only mean the client went away: no log line for them, players do this constantly. */
+const ABORTS = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED']);
+
+function isAbort(err: unknown): boolean {
+  return ABORTS.has((err as { code?: string } | null)?.code ?? '');
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+/** Writes a plan's status and headers, then its body; the promise settles when the response is done. */
+async function execute(req: IncomingMessage, res: ServerResponse, plan: Plan, resource: Resource | undefined) {
+  const { body } = plan;
+  if (body.type === 'none' || body.type === 'text' || resource === undefined) {
+    res.writeHead(plan.status, plan.headers);
+    res.end(body.type === 'text' ? body.text : undefined);
+    return;
+  }
+  // A response still queued behind an earlier one on a pipelined keep-alive socket never gets the
+  // socket, so it never emits 'close' and a pipeline into it never settles. The socket's close is what
+  // ends this request: it stops the reads and lets the caller release the descriptor at once.
+  const socket = req.socket;
+  if (socket.destroyed) return;
+  const abort = new AbortController();
+  const closed = new Promise<void>((resolve) => {
+    abort.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  const onClose = () => abort.abort();
+  socket.once('close', onClose);
+  try {
+    res.writeHead(plan.status, plan.headers);
+    const source =
+      body.type === 'bytes'
+        ? resource.open(body.range.start, body.range.end)
+        : async function* () {
+            for (const part of body.parts) {
+              yield part.head;
+              yield* resource.open(part.range.start, part.range.end);
+            }
+            yield body.tail;
+          };
+    const streamed = pipeline(source, res, { signal: abort.signal });
+    streamed.catch(() => {}); // after the socket closed, how the pipeline ends no longer matters
+    await Promise.race([streamed, closed]);
+  } finally {
+    socket.off('close', onClose);
+  }
+}
+
+/**
+ * Answers one request for one looked-up resource (undefined: no such file) and releases the resource.
+ * Never throws: an error before the headers gives a short 500 and one log line; after them the
+ * connection is cut, since the bytes already promised can no longer be delivered.
+ */
+export async function respond(
+  req: IncomingMessage,
+  res: ServerResponse,
+  resource: Resource | undefined,
+  name: string,
+  options: SendOptions & { download?: string },
+): Promise<void> {
+  try {
+    const plan = decide({ method: req.method ?? 'GET', headers: req.headers }, resource, {
+      now: Date.now(),
+      name,
+      cacheControl: options.cacheControl,
+      maxRanges: options.maxRanges,
+      maxChunk: options.maxChunk,
+      download: options.download,
+      boundary: () => randomBytes(12).toString('hex'),
+    });
+    await execute(req, res, plan, resource);
+  } catch (err) {
+    fail(res, err, `${req.method} ${req.url}`, options.log);
+  } finally {
+    resource?.release();
+  }
+}
+
+/** Reports a failure and ends the response as well as it still can. */
+export function fail(res: ServerResponse, err: unknown, what: string, log = defaultLog): void {
+  if (isAbort(err)) {
+    res.destroy();
+    return;
+  }
+  log(`seekable: ${what}: ${describe(err)}`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const plan = textPlan(500, 'Internal Server Error');
+  res.writeHead(plan.status, plan.headers);
+  res.end(plan.body.type === 'text' ? plan.body.text : undefined);
+}

@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import type { Resource } from './types.js';
+
+/** Thrown into a stream when the file ends before the range that was promised. */
+export class ShortReadError extends Error {
+  override name = 'ShortReadError';
+}
+
+/** Bytes per read. 64 KiB keeps memory per slow viewer small; see PITFALLS.md for the trade-off. */
+export const DEFAULT_CHUNK = 64 * 1024;
+
+/**
+ * An open descriptor shared by the lookup and the streams reading from it, closed when the last of
+ * them lets go. Reads are positional (pread), so several streams never disturb one another.
+ */
+class SharedFd {
+  private refs = 1;
+  constructor(readonly fd: number) {}
+  ref(): void {
+    this.refs++;
+  }
+  unref(): void {
+    if (--this.refs === 0) fs.close(this.fd, () => {});
+  }
+}
+
+/**
+ * Reads exactly [start, end] from a descriptor. Unlike fs.ReadStream it treats end-of-file before `end`
+ * as an error, and it never lets the descriptor go while a read is still in flight on the thread pool
+ * (closing then could hand the number to another open and read someone else's file).
+ */
+class RangeReader extends Readable {
+  private pos: number;
+  private reading = false;
+  private afterRead: (() => void) | undefined;
+
+  constructor(
+    private readonly file: SharedFd,
+    start: number,
+    private readonly end: number,
+    private readonly chunk: number,
+  ) {
+    super({ highWaterMark: chunk });
+    this.pos = start;
+    file.ref();
+  }
+
+  override _read(): void {
+    const length = Math.min(this.chunk, this.end - this.pos + 1);
+    if (length <= 0) {
+      this.push(null);
+      return;
+    }
+    const buffer = Buffer.allocUnsafe(length);
+    this.reading = true;
+    fs.read(this.file.fd, buffer, 0, length, this.pos, (err, bytesRead) => {
+      this.reading = false;
+      if (this.afterRead !== undefined) return this.afterRead();
+      if (err) return this.destroy(err);
+      if (bytesRead === 0) return this.destroy(new ShortReadError(`file ended at byte ${this.pos}, before ${this.end}`));
+      this.pos += bytesRead;
+      this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+      if (this.pos > this.end) this.push(null);
+    });
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const done = () => {
+      this.file.unref();
+      callback(error);
+    };
+    if (this.reading) this.afterRead = done;
+    else done();
+  }
+}
+
+/** Wraps a descriptor and its fstat as a Resource. */
+export function fileResource(fd: number, stats: fs.Stats, chunk = DEFAULT_CHUNK): Resource {
+  const file = new SharedFd(fd);
+  let released = false;
+  return {
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+    open: (start, end) => new RangeReader(file, start, end, chunk),
+    release: () => {
+      if (released) return;
+      released = true;
+      file.unref();
+    },
+  };
+}
+
+function openFd(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // O_NONBLOCK: opening a FIFO someone placed in the root must not park a thread-pool thread forever.
+    fs.open(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK, (err, fd) => (err ? reject(err) : resolve(fd)));
+  });
+}
+
+function fstat(fd: number): Promise<fs.Stats> {
+  return new Promise((resolve, reject) => fs.fstat(fd, (err, stats) => (err ? reject(err) : resolve(stats))));
+}
+
+/** Error codes that mean "no such file here" rather than "the server is broken". */
+const MISSING = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EACCES', 'EPERM', 'EISDIR', 'ENXIO']);
+
+export function isMissing(err: unknown): boolean {
+  return MISSING.has((err as NodeJS.ErrnoException | null)?.code ?? '');
+}
+
+/**
+ * Opens a regular file by absolute path, no jail: for callers that resolved the path themselves.
+ * Decisions are then made on the fstat of the very descriptor that is streamed, so a file replaced
+ * between lookup and read (new inode) is served consistently as the version that was looked up.
+ */
+export async function openFile(path: string, chunk = DEFAULT_CHUNK): Promise<Resource | undefined> {
+  let fd: number;
+  try {
+    fd = await openFd(path);
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
+  try {
+    const stats = await fstat(fd);
+    if (stats.isFile()) return fileResource(fd, stats, chunk);
+  } catch (err) {
+    fs.close(fd, () => {});
+    throw err;
+  }
+  fs.close(fd, () => {}); // a directory, device or FIFO is not a file to serve
+  return undefined;
+}

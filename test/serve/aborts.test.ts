@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createHandler } from '../../src/serve/handler.js';
+import { openFds, request, startServer, waitFor, type TestServer } from '../support/http.js';
+
+const MiB = 1024 ** 2;
+
+describe('aborted and changing downloads', () => {
+  let dir: string;
+  let server: TestServer;
+  const logs: string[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'seekable-abort-'));
+    await writeFile(path.join(dir, 'big.mp4'), Buffer.alloc(64 * MiB, 1));
+    server = await startServer(createHandler(dir, { log: (l) => logs.push(l) }));
+    await request(`${server.url}/big.mp4`, { method: 'HEAD' }); // warm up lazily opened handles
+  });
+  after(async () => {
+    await server.close();
+    await rm(dir, { recursive: true });
+  });
+
+  /** Starts a download, waits for the first body bytes, then cuts the connection. */
+  function abortMidBody(headers: Record<string, string> = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = http.get(`${server.url}/big.mp4`, { headers, agent: false }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
+    });
+  }
+
+  it('100 downloads aborted mid-body leave no descriptor open', async () => {
+    const before = openFds();
+    const ranges = [{}, { Range: 'bytes=1000-' }, { Range: 'bytes=0-10,20000000-40000000' }];
+    for (let i = 0; i < 100; i += 10) {
+      await Promise.all(Array.from({ length: 10 }, (_, j) => abortMidBody(ranges[(i + j) % ranges.length])));
+    }
+    const after = await waitFor(openFds, (n) => n <= before);
+    assert.ok(after <= before, `descriptors before ${before}, after ${after}`);
+    assert.deepEqual(logs, []);
+  });
+
+  it('pipelined requests on a keep-alive socket that closes leave no descriptor open', async () => {
+    const before = openFds();
+    for (let i = 0; i < 20; i++) {
+      const socket = net.connect(server.port, '127.0.0.1');
+      await once(socket, 'connect');
+      const get = 'GET /big.mp4 HTTP/1.1\r\nHost: x\r\n\r\n';
+      socket.write(get + get + get); // three queued responses of 64 MiB each
+      await once(socket, 'data');
+      socket.destroy();
+    }
+    const after = await waitFor(openFds, (n) => n <= before);
+    assert.ok(after <= before, `descriptors before ${before}, after ${after}`);
+  });
+
+  it('a file that shrinks while streaming ends the connection early, never sending a short "complete" body', async () => {
+    const file = path.join(dir, 'shrinking.mp4');
+    await writeFile(file, Buffer.alloc(64 * MiB, 2));
+    const result = await new Promise<{ received: number; complete: boolean; length: number }>((resolve) => {
+      http.get(`${server.url}/shrinking.mp4`, { agent: false }, (res) => {
+        let received = 0;
+        res.once('data', () => {
+          res.pause();
+          void truncate(file, MiB).then(() => res.resume());
+        });
+        res.on('data', (c: Buffer) => (received += c.length));
+        const done = () => resolve({ received, complete: res.complete, length: Number(res.headers['content-length']) });
+        res.on('close', done);
+      });
+    });
+    assert.equal(result.length, 64 * MiB);
+    assert.equal(result.complete, false);
+    assert.ok(result.received < 64 * MiB, `received ${result.received}`);
+    assert.equal(logs.length, 1);
+    assert.match(logs[0]!, /ShortReadError/);
+    logs.length = 0;
+  });
+
+  it('a file replaced between requests is served with its new validators', async () => {
+    const file = path.join(dir, 'replaced.mp4');
+    await writeFile(file, 'first version');
+    const a = await request(`${server.url}/replaced.mp4`);
+    await writeFile(`${file}.tmp`, 'the second, longer version');
+    await rename(`${file}.tmp`, file);
+    const b = await request(`${server.url}/replaced.mp4`, { headers: { 'If-None-Match': a.headers.etag! } });
+    assert.equal(b.status, 200);
+    assert.equal(b.body.toString(), 'the second, longer version');
+    assert.notEqual(b.headers.etag, a.headers.etag);
+  });
+});
