@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { FileSource, isSafeKey } from '../../src/source/file-source.js';
+
+describe('isSafeKey', () => {
+  const safe = ['a.mp4', 'dir/a.mp4', 'a b/c d.mp4', 'Été.mp4', 'a..b.mp4', 'C:/x.mp4'];
+  const unsafe = ['', '/abs.mp4', 'a/../b', '..', '.', './a', 'a/./b', 'a//b', 'a/', 'a\\b', 'a\0b', '.hidden', '..x', 'dir/.git/config'];
+  for (const key of safe) it(`accepts ${JSON.stringify(key)}`, () => assert.equal(isSafeKey(key), true));
+  for (const key of unsafe) it(`refuses ${JSON.stringify(key)}`, () => assert.equal(isSafeKey(key), false));
+  it('accepts dot names when allowed, never dot segments', () => {
+    assert.equal(isSafeKey('.hidden', true), true);
+    assert.equal(isSafeKey('a/../b', true), false);
+  });
+});
+
+describe('FileSource', () => {
+  let base: string;
+  let source: FileSource;
+
+  before(async () => {
+    base = await mkdtemp(path.join(tmpdir(), 'seekable-source-'));
+    const root = path.join(base, 'root');
+    await mkdir(path.join(root, 'a', 'b'), { recursive: true });
+    await mkdir(path.join(root, '.cache'));
+    await writeFile(path.join(root, 'top.mp4'), '0123456789');
+    await writeFile(path.join(root, 'a', 'b', 'deep.webm'), 'x');
+    await writeFile(path.join(root, '.cache', 'hidden.mp4'), 'x');
+    await writeFile(path.join(base, 'outside.mp4'), 'x');
+    await symlink(path.join(base, 'outside.mp4'), path.join(root, 'escape.mp4'));
+    await symlink(path.join(root, 'top.mp4'), path.join(root, 'alias.mp4'));
+    await symlink(path.join(root, 'a'), path.join(root, 'dirlink'));
+    execFileSync('mkfifo', [path.join(root, 'pipe.mp4')]);
+    // The root itself reached through a symlink.
+    await symlink(root, path.join(base, 'root-link'));
+    source = new FileSource(path.join(base, 'root-link'));
+  });
+  after(() => rm(base, { recursive: true }));
+
+  it('stats a file through a symlinked root, with its size', async () => {
+    const r = await source.stat('top.mp4');
+    assert.equal(r?.size, 10);
+    r?.release();
+  });
+
+  it('streams exactly the range asked', async () => {
+    const r = (await source.stat('top.mp4'))!;
+    const chunks: Buffer[] = [];
+    for await (const c of r.open(2, 5)) chunks.push(c as Buffer);
+    r.release();
+    assert.equal(Buffer.concat(chunks).toString(), '2345');
+  });
+
+  it('a range past the end of the file errors instead of ending short', async () => {
+    const r = (await source.stat('top.mp4'))!;
+    await assert.rejects(async () => {
+      for await (const _ of r.open(5, 20));
+    }, /ShortReadError|file ended/);
+    r.release();
+  });
+
+  it('finds nothing for directories, FIFOs, escapes and hidden names', async () => {
+    for (const key of ['a', 'pipe.mp4', 'escape.mp4', '.cache/hidden.mp4', 'missing.mp4', 'top.mp4/x']) {
+      assert.equal(await source.stat(key), undefined, key);
+    }
+  });
+
+  it('lists what it would serve, and only that', async () => {
+    const keys: string[] = [];
+    for await (const key of source.list()) keys.push(key);
+    assert.deepEqual(keys.sort(), ['a/b/deep.webm', 'alias.mp4', 'top.mp4']);
+  });
+});
