@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+import { opendir, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApp } from './app/app.js';
+
+const USAGE = `Usage: seekable serve <dir> [--host 127.0.0.1] [--port 8080]
+
+Serves the videos in <dir> over HTTP with full range and conditional support:
+  /                 the library page
+  /watch/<path>     a player page
+  /media/<path>     the file's bytes (?download=1 to download)
+  /healthz          200 ok when the folder can be served
+
+Options:
+  --host <addr>     address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --port <n>        port to listen on (default 8080; 0 picks a free one)
+  --dotfiles        also serve files and folders whose name starts with "."
+  -h, --help        this text`;
+
+/** A problem the user can fix: printed as one line, exit code 2, never a stack trace. */
+class UsageError extends Error {}
+
+interface ServeConfig {
+  root: string;
+  host: string;
+  port: number;
+  dotfiles: boolean;
+}
+
+function parse(argv: string[]): ServeConfig | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '8080' },
+        dotfiles: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  const [command, dir, ...rest] = positionals;
+  if (command !== 'serve') throw new UsageError(command === undefined ? 'missing command: seekable serve <dir>' : `unknown command '${command}'`);
+  if (dir === undefined) throw new UsageError('missing <dir>: seekable serve <dir>');
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${values.port}'`);
+  return { root: path.resolve(dir), host: values.host, port, dotfiles: values.dotfiles };
+}
+
+async function checkFolder(root: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(root);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `no such directory: ${root}` : `cannot read ${root} (${code})`);
+  }
+  if (!info.isDirectory()) throw new UsageError(`not a directory: ${root}`);
+  try {
+    await (await opendir(root)).close();
+  } catch (err) {
+    throw new UsageError(`cannot read ${root} (${(err as NodeJS.ErrnoException).code})`);
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new UsageError(`port ${port} on ${host} is already in use (try --port)`));
+      else if (err.code === 'EACCES') reject(new UsageError(`no permission to listen on ${host}:${port}`));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new UsageError(`cannot listen on host '${host}'`));
+      else reject(err);
+    });
+    server.listen(port, host, () => resolve());
+  });
+}
+
+async function serve(config: ServeConfig): Promise<void> {
+  await checkFolder(config.root);
+  const server = createServer(createApp({ root: config.root, dotfiles: config.dotfiles }));
+  await listen(server, config.host, config.port);
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  console.log(`seekable: serving ${config.root} at http://${host}:${port}/`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1); // a second signal: the user means it
+    stopping = true;
+    console.log(`seekable: ${signal}, closing`);
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    // Viewers mid-stream would hold the close forever: give them a moment, then cut them.
+    setTimeout(() => server.closeAllConnections(), 2000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const config = parse(argv);
+  if (config === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  await serve(config);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  // Usage errors and start-up failures alike: one line naming the problem, no stack trace.
+  console.error(`seekable: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(2);
+});
