@@ -42,7 +42,7 @@ describe('aborted and changing downloads', () => {
 
   it('100 downloads aborted mid-body leave no descriptor open', async () => {
     const before = openFds();
-    const ranges = [{}, { Range: 'bytes=1000-' }, { Range: 'bytes=0-10,20000000-40000000' }];
+    const ranges: Record<string, string>[] = [{}, { Range: 'bytes=1000-' }, { Range: 'bytes=0-10,20000000-40000000' }];
     for (let i = 0; i < 100; i += 10) {
       await Promise.all(Array.from({ length: 10 }, (_, j) => abortMidBody(ranges[(i + j) % ranges.length])));
     }

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { createApp } from '../../src/app/app.js';
+import { startServer, type TestServer } from '../support/http.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+if (skip) console.log(`# browser tests skipped: ${skip}`);
+
+interface SeekResult {
+  duration: number;
+  target: number;
+  afterSeek: number;
+  later: number;
+  paused: boolean;
+}
+
+// Runs in the page. A string, not a function: the TypeScript loader would otherwise add helpers to the
+// function's source that do not exist in the page.
+const PLAY_AND_SEEK = `(async () => {
+  const video = document.querySelector('video');
+  const until = (check, what, ms = 15000) => new Promise((resolve, reject) => {
+    const started = performance.now();
+    const tick = () => {
+      if (check()) resolve();
+      else if (video.error) reject(new Error('media error ' + video.error.code + ': ' + video.error.message));
+      else if (performance.now() - started > ms) reject(new Error('timed out waiting for ' + what));
+      else setTimeout(tick, 50);
+    };
+    tick();
+  });
+  // Seek before playing, right after the metadata: the middle cannot have been read ahead yet.
+  await until(() => video.readyState >= 1, 'metadata');
+  const duration = video.duration;
+  const target = duration / 2;
+  const seeked = new Promise((r) => video.addEventListener('seeked', r, { once: true }));
+  video.currentTime = target;
+  await seeked;
+  // 'seeked' fires even when the seek silently snapped back; the position is what counts.
+  const afterSeek = video.currentTime;
+  await video.play();
+  await until(() => video.currentTime > target + 0.5, 'playback to continue after the seek');
+  return { duration, target, afterSeek, later: video.currentTime, paused: video.paused };
+})()`;
+
+interface Answer {
+  path: string;
+  range: string | undefined;
+  ifRange: string | string[] | undefined;
+  status: number;
+}
+
+const configs = [
+  { name: 'whole-file 206s', maxChunk: undefined },
+  // Each 206 holds at most 64 KiB, so the browser cannot have buffered the middle when it seeks there:
+  // it has to ask for it with a range of its own, and play from what that range returns.
+  { name: '64 KiB 206s', maxChunk: 64 * 1024 },
+];
+
+for (const config of configs) describe(`a real browser plays and seeks the demo clips (${config.name})`, { skip }, () => {
+  let server: TestServer;
+  let context: BrowserContext;
+  let profile: string;
+  const answers: Answer[] = [];
+
+  before(async () => {
+    const app = createApp({ root: path.join(repo, 'demo'), maxChunk: config.maxChunk });
+    server = await startServer((req, res) => {
+      if (req.url?.startsWith('/media/')) {
+        res.on('close', () =>
+          answers.push({
+            path: decodeURIComponent(req.url!.slice(7)),
+            range: req.headers.range,
+            ifRange: req.headers['if-range'],
+            status: res.statusCode,
+          }),
+        );
+      }
+      app(req, res);
+    });
+    profile = await mkdtemp(path.join(tmpdir(), 'seekable-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+  });
+  after(async () => {
+    await context?.close();
+    await server?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+
+  for (const clip of ['Test pattern (H.264).mp4', 'Mandelbrot zoom (VP9).webm']) {
+    it(`plays and seeks ${clip}`, { timeout: 60_000 }, async () => {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.url}/watch/${encodeURIComponent(clip)}`);
+      const result = await page.evaluate<SeekResult>(PLAY_AND_SEEK);
+      await mkdir(path.join(repo, 'test-output'), { recursive: true });
+      await page.screenshot({ path: path.join(repo, 'test-output', `player-${clip.replace(/\W+/g, '-')}-${config.maxChunk ?? 'whole'}.png`) });
+      await page.close();
+
+      assert.deepEqual(errors, []);
+      assert.ok(Math.abs(result.duration - 12) < 0.2, `duration ${result.duration}`);
+      assert.ok(Math.abs(result.afterSeek - result.target) < 0.5, `seeked to ${result.afterSeek}, asked ${result.target}`);
+      assert.ok(result.later > result.target + 0.5);
+      assert.equal(result.paused, false);
+
+      const mine = answers.filter((a) => a.path === clip);
+      if (process.env.SEEKABLE_DEBUG) console.log(JSON.stringify(mine));
+      assert.ok(mine.length > 0, 'the browser fetched the clip');
+      assert.ok(
+        mine.every((a) => a.range !== undefined && a.status === 206),
+        `every media request was a range answered 206: ${JSON.stringify(mine)}`,
+      );
+      if (config.maxChunk !== undefined) {
+        const { size } = statSync(path.join(repo, 'demo', clip));
+        const starts = mine.map((a) => Number(/^bytes=(\d+)-/.exec(a.range ?? '')?.[1]));
+        assert.ok(
+          starts.some((start) => start > size / 4 && start < (size * 3) / 4),
+          `the seek was served by a range from the middle of the file: ${JSON.stringify(mine)}`,
+        );
+      }
+    });
+  }
+});
