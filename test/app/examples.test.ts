@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { request } from '../support/http.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Runs an example on a free port, as the README says to, and returns the URL it prints. */
+async function runExample(file: string, test: (url: string) => Promise<void>): Promise<void> {
+  const child = spawn(path.join(repo, 'node_modules/.bin/tsx'), [path.join('examples', file)], {
+    cwd: repo,
+    env: { ...process.env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const [line] = (await once(child.stdout, 'data')) as [Buffer];
+    await test(line.toString().trim());
+  } finally {
+    child.kill();
+    await once(child, 'exit');
+  }
+}
+
+describe('examples/', () => {
+  for (const [file, mediaPath] of [
+    ['node-http.ts', ''],
+    ['express.ts', 'media/Test%20pattern%20(H.264).mp4'],
+    ['send-file.ts', ''],
+  ] as const) {
+    it(`${file} serves a 206`, async () => {
+      await runExample(file, async (url) => {
+        const r = await request(mediaPath === '' ? url : new URL(mediaPath, url).href, { headers: { Range: 'bytes=0-7' } });
+        assert.equal(r.status, 206);
+        assert.equal(r.body.subarray(4, 8).toString(), 'ftyp'); // an MP4 starts with its ftyp box
+      });
+    });
+  }
+});
