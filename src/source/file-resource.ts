@@ -7,6 +7,11 @@ export class ShortReadError extends Error {
   override name = 'ShortReadError';
 }
 
+/** Thrown into a stream when the file was modified while it was being sent. */
+export class ChangedError extends Error {
+  override name = 'ChangedError';
+}
+
 /** Bytes per read. 64 KiB keeps memory per slow viewer small; see PITFALLS.md for the trade-off. */
 export const DEFAULT_CHUNK = 64 * 1024;
 
@@ -16,7 +21,10 @@ export const DEFAULT_CHUNK = 64 * 1024;
  */
 class SharedFd {
   private refs = 1;
-  constructor(readonly fd: number) {}
+  constructor(
+    readonly fd: number,
+    readonly stats: fs.Stats,
+  ) {}
   ref(): void {
     this.refs++;
   }
@@ -32,6 +40,7 @@ class SharedFd {
  */
 class RangeReader extends Readable {
   private pos: number;
+  private reads = 0;
   private reading = false;
   private afterRead: (() => void) | undefined;
 
@@ -55,14 +64,44 @@ class RangeReader extends Readable {
     const buffer = Buffer.allocUnsafe(length);
     this.reading = true;
     fs.read(this.file.fd, buffer, 0, length, this.pos, (err, bytesRead) => {
-      this.reading = false;
-      if (this.afterRead !== undefined) return this.afterRead();
-      if (err) return this.destroy(err);
-      if (bytesRead === 0) return this.destroy(new ShortReadError(`file ended at byte ${this.pos}, before ${this.end}`));
+      if (this.afterRead !== undefined) return this.done();
+      if (err) return this.fail(err);
+      if (bytesRead === 0) return this.fail(new ShortReadError(`file ended at byte ${this.pos}, before ${this.end}`));
       this.pos += bytesRead;
-      this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
-      if (this.pos > this.end) this.push(null);
+      const chunk = bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
+      if (this.pos <= this.end) return this.deliver(chunk, false);
+      // The last chunk of a long stream: a file rewritten in place while it was sent would leave the
+      // client with a body that matches neither version nor the ETag, so check before completing it.
+      // One fstat per multi-read response; single reads (probes, small ranges) skip it.
+      if (this.reads === 1) return this.deliver(chunk, true);
+      fs.fstat(this.file.fd, (statErr, now) => {
+        if (this.afterRead !== undefined) return this.done();
+        if (statErr) return this.fail(statErr);
+        const before = this.file.stats;
+        if (now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
+          return this.fail(new ChangedError(`file modified while being sent (byte ${this.pos} of ${this.end + 1})`));
+        }
+        this.deliver(chunk, true);
+      });
     });
+    this.reads++; // counted when issued: the callback above always runs later
+  }
+
+  private deliver(chunk: Buffer, last: boolean): void {
+    this.reading = false;
+    this.push(chunk);
+    if (last) this.push(null);
+  }
+
+  private fail(err: Error): void {
+    this.reading = false;
+    this.destroy(err);
+  }
+
+  /** A destroy arrived while the descriptor was in use: it can be let go now. */
+  private done(): void {
+    this.reading = false;
+    this.afterRead?.();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -77,7 +116,7 @@ class RangeReader extends Readable {
 
 /** Wraps a descriptor and its fstat as a Resource. */
 export function fileResource(fd: number, stats: fs.Stats, chunk = DEFAULT_CHUNK): Resource {
-  const file = new SharedFd(fd);
+  const file = new SharedFd(fd, stats);
   let released = false;
   return {
     size: stats.size,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rename, rm, truncate, utimes, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -85,6 +85,35 @@ describe('aborted and changing downloads', () => {
     assert.ok(result.received < 64 * MiB, `received ${result.received}`);
     assert.equal(logs.length, 1);
     assert.match(logs[0]!, /ShortReadError/);
+    logs.length = 0;
+  });
+
+  it('a file rewritten in place while streaming ends the connection before the body completes', async () => {
+    const file = path.join(dir, 'rewritten.mp4');
+    await writeFile(file, Buffer.alloc(8 * MiB, 3));
+    const old = new Date(Date.now() - 60_000);
+    await utimes(file, old, old);
+    const result = await new Promise<{ received: number; complete: boolean }>((resolve) => {
+      http.get(`${server.url}/rewritten.mp4`, { agent: false }, (res) => {
+        let received = 0;
+        res.once('data', () => {
+          res.pause();
+          // Same size, new bytes, no truncation: only the modification time tells.
+          void open(file, 'r+')
+            .then(async (handle) => {
+              await handle.write(Buffer.alloc(8 * MiB, 4), 0, 8 * MiB, 0);
+              await handle.close();
+            })
+            .then(() => res.resume());
+        });
+        res.on('data', (c: Buffer) => (received += c.length));
+        res.on('close', () => resolve({ received, complete: res.complete }));
+      });
+    });
+    assert.equal(result.complete, false);
+    assert.ok(result.received < 8 * MiB, `received ${result.received}`);
+    assert.equal(logs.length, 1);
+    assert.match(logs[0]!, /ChangedError/);
     logs.length = 0;
   });
 
