@@ -1,20 +1,15 @@
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { methodNotAllowed, textPlan, type Plan } from '../http/decide.js';
+import { methodNotAllowed, textPlan } from '../http/decide.js';
 import { mediaKind } from '../media/media-kind.js';
-import { keyFromPath, serveKey, type HandlerOptions } from '../serve/handler.js';
-import { fail } from '../serve/send.js';
+import { keyFromPath, serveKey, splitUrl, type HandlerOptions } from '../serve/handler.js';
+import { fail, sendPlan } from '../serve/send.js';
 import { FileSource } from '../source/file-source.js';
 import { libraryPage, notFoundPage, watchPage, type ListedMedia } from './pages.js';
 
 export interface AppOptions extends HandlerOptions {
   /** The folder of videos to serve. */
   root: string;
-}
-
-function send(req: IncomingMessage, res: ServerResponse, plan: Plan): void {
-  res.writeHead(plan.status, plan.headers);
-  res.end(req.method === 'HEAD' || plan.body.type !== 'text' ? undefined : plan.body.text);
 }
 
 function sendHtml(req: IncomingMessage, res: ServerResponse, status: number, html: string): void {
@@ -42,12 +37,9 @@ export function createApp(options: AppOptions): (req: IncomingMessage, res: Serv
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const pathname = q < 0 ? url : url.slice(0, q);
-    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    const { pathname, query } = splitUrl(req.url ?? '/');
 
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, methodNotAllowed());
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendPlan(req, res, methodNotAllowed());
 
     if (pathname.startsWith('/media/')) {
       await serveKey(req, res, source, keyFromPath(pathname.slice('/media'.length)), {
@@ -58,7 +50,7 @@ export function createApp(options: AppOptions): (req: IncomingMessage, res: Serv
     }
     if (pathname === '/healthz') {
       const ok = await stat(options.root).then((s) => s.isDirectory(), () => false);
-      return send(req, res, ok ? textPlan(200, 'ok') : textPlan(503, 'media folder unavailable'));
+      return sendPlan(req, res, ok ? textPlan(200, 'ok') : textPlan(503, 'media folder unavailable'));
     }
     if (pathname === '/') return sendHtml(req, res, 200, libraryPage(await library()));
     if (pathname.startsWith('/watch/')) {
@@ -72,6 +64,6 @@ export function createApp(options: AppOptions): (req: IncomingMessage, res: Serv
   }
 
   return (req, res) => {
-    route(req, res).catch((err: unknown) => fail(res, err, `${req.method} ${req.url}`, options.log));
+    route(req, res).catch((err: unknown) => fail(req, res, err, options.log));
   };
 }

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { methodNotAllowed, type Plan } from '../http/decide.js';
+import { methodNotAllowed } from '../http/decide.js';
 import { FileSource, type FileSourceOptions } from '../source/file-source.js';
 import { openFile } from '../source/file-resource.js';
 import type { Source } from '../source/types.js';
-import { fail, respond, type SendOptions } from './send.js';
+import { fail, respond, sendPlan, type SendOptions } from './send.js';
 
 export interface HandlerOptions extends SendOptions, FileSourceOptions {}
 
@@ -23,16 +23,12 @@ export function keyFromPath(pathname: string): string | undefined {
   }
 }
 
-function splitUrl(url: string): { pathname: string; query: URLSearchParams } {
+/** The path and the query of a request URL (`req.url` is origin-form: no scheme, no host). */
+export function splitUrl(url: string): { pathname: string; query: URLSearchParams } {
   const q = url.indexOf('?');
   return q < 0
     ? { pathname: url, query: new URLSearchParams() }
     : { pathname: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
-}
-
-function writeSimple(res: ServerResponse, plan: Plan, head: boolean): void {
-  res.writeHead(plan.status, plan.headers);
-  res.end(head || plan.body.type !== 'text' ? undefined : plan.body.text);
 }
 
 /**
@@ -50,7 +46,7 @@ export async function serveKey(
   try {
     resource = key === undefined ? undefined : await source.stat(key);
   } catch (err) {
-    fail(res, err, `${req.method} ${req.url}`, options.log);
+    fail(req, res, err, options.log);
     return true;
   }
   if (resource === undefined && options.fallthrough) return false;
@@ -74,7 +70,7 @@ export function createHandler(root: string | Source, options: HandlerOptions = {
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
       if (next) next();
-      else writeSimple(res, methodNotAllowed(), false);
+      else sendPlan(req, res, methodNotAllowed());
       return;
     }
     const { pathname, query } = splitUrl(req.url ?? '/');
@@ -102,7 +98,7 @@ export async function sendFile(
   try {
     resource = await openFile(filePath, options.chunkSize);
   } catch (err) {
-    fail(res, err, `${req.method} ${req.url}`, options.log);
+    fail(req, res, err, options.log);
     return;
   }
   const name = filePath.slice(filePath.lastIndexOf('/') + 1);

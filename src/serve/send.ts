@@ -24,12 +24,17 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+/** Sends a plan that needs no source (no body, or a short text; HEAD gets the headers only). */
+export function sendPlan(req: IncomingMessage, res: ServerResponse, plan: Plan): void {
+  res.writeHead(plan.status, plan.headers);
+  res.end(plan.body.type === 'text' && req.method !== 'HEAD' ? plan.body.text : undefined);
+}
+
 /** Writes a plan's status and headers, then its body; the promise settles when the response is done. */
 async function execute(req: IncomingMessage, res: ServerResponse, plan: Plan, resource: Resource | undefined) {
   const { body } = plan;
   if (body.type === 'none' || body.type === 'text' || resource === undefined) {
-    res.writeHead(plan.status, plan.headers);
-    res.end(body.type === 'text' ? body.text : undefined);
+    sendPlan(req, res, plan);
     return;
   }
   // A response still queued behind an earlier one on a pipelined keep-alive socket never gets the
@@ -87,24 +92,19 @@ export async function respond(
     });
     await execute(req, res, plan, resource);
   } catch (err) {
-    fail(res, err, `${req.method} ${req.url}`, options.log);
+    fail(req, res, err, options.log);
   } finally {
     resource?.release();
   }
 }
 
 /** Reports a failure and ends the response as well as it still can. */
-export function fail(res: ServerResponse, err: unknown, what: string, log = defaultLog): void {
+export function fail(req: IncomingMessage, res: ServerResponse, err: unknown, log = defaultLog): void {
   if (isAbort(err)) {
     res.destroy();
     return;
   }
-  log(`seekable: ${what}: ${describe(err)}`);
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const plan = textPlan(500, 'Internal Server Error');
-  res.writeHead(plan.status, plan.headers);
-  res.end(plan.body.type === 'text' ? plan.body.text : undefined);
+  log(`seekable: ${req.method} ${req.url}: ${describe(err)}`);
+  if (res.headersSent) res.destroy();
+  else sendPlan(req, res, textPlan(500, 'Internal Server Error'));
 }
