@@ -35,8 +35,12 @@ export interface DecideOptions {
   maxChunk?: number;
   /** When set, the answer is a download with this file name (Content-Disposition: attachment). */
   download?: string;
-  /** Makes a multipart boundary; only called when one is needed (randomness stays outside the engine). */
-  boundary?: () => string;
+  /**
+   * Makes a multipart boundary, called only when one is needed. Required, and it must be random
+   * (e.g. 12 random bytes in hex): a boundary that a file's bytes could contain lets the file forge
+   * parts (RFC 2046 §5.1.1). The engine draws no randomness itself, so the caller supplies it.
+   */
+  boundary: () => string;
 }
 
 /**
@@ -133,7 +137,7 @@ export function decide(request: RequestInfo, representation: Representation | un
   }
 
   // Several ranges. The boundary is drawn first because the coalescing gap is the size of a part header.
-  const boundary = options.boundary?.() ?? 'seekable-boundary';
+  const boundary = options.boundary();
   const overhead = frameMultipart([{ start: size, end: size }], size, contentType, boundary).length;
   const ranges = coalesceRanges(parsed.ranges, overhead);
   if (ranges.length === 1) {
