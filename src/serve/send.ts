@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { decide, textPlan, type DecideOptions, type Plan } from '../http/decide.js';
 import type { Resource } from '../source/types.js';
@@ -50,16 +51,21 @@ async function execute(req: IncomingMessage, res: ServerResponse, plan: Plan, re
   socket.once('close', onClose);
   try {
     res.writeHead(plan.status, plan.headers);
+    // The multipart generator is wrapped in a Readable so that an abort can destroy it: a bare
+    // generator left suspended in `yield*` would keep its part's reader, and the descriptor, alive.
     const source =
       body.type === 'bytes'
         ? resource.open(body.range.start, body.range.end)
-        : async function* () {
-            for (const part of body.parts) {
-              yield part.head;
-              yield* resource.open(part.range.start, part.range.end);
-            }
-            yield body.tail;
-          };
+        : Readable.from(
+            (async function* () {
+              for (const part of body.parts) {
+                yield part.head;
+                yield* resource.open(part.range.start, part.range.end);
+              }
+              yield body.tail;
+            })(),
+            { objectMode: false },
+          );
     const streamed = pipeline(source, res, { signal: abort.signal });
     streamed.catch(() => {}); // after the socket closed, how the pipeline ends no longer matters
     await Promise.race([streamed, closed]);

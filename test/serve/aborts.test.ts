@@ -51,19 +51,24 @@ describe('aborted and changing downloads', () => {
     assert.deepEqual(logs, []);
   });
 
-  it('pipelined requests on a keep-alive socket that closes leave no descriptor open', async () => {
-    const before = openFds();
-    for (let i = 0; i < 20; i++) {
-      const socket = net.connect(server.port, '127.0.0.1');
-      await once(socket, 'connect');
-      const get = 'GET /big.mp4 HTTP/1.1\r\nHost: x\r\n\r\n';
-      socket.write(get + get + get); // three queued responses of 64 MiB each
-      await once(socket, 'data');
-      socket.destroy();
-    }
-    const after = await waitFor(openFds, (n) => n <= before);
-    assert.ok(after <= before, `descriptors before ${before}, after ${after}`);
-  });
+  for (const [what, range] of [
+    ['whole-file', ''],
+    ['multipart', 'Range: bytes=0-10,20000000-40000000\r\n'],
+  ]) {
+    it(`pipelined ${what} requests on a keep-alive socket that closes leave no descriptor open`, async () => {
+      const before = openFds();
+      for (let i = 0; i < 20; i++) {
+        const socket = net.connect(server.port, '127.0.0.1');
+        await once(socket, 'connect');
+        const get = `GET /big.mp4 HTTP/1.1\r\nHost: x\r\n${range}\r\n`;
+        socket.write(get + get + get); // the second and third responses queue behind the first
+        await once(socket, 'data');
+        socket.destroy();
+      }
+      const after = await waitFor(openFds, (n) => n <= before);
+      assert.ok(after <= before, `descriptors before ${before}, after ${after}`);
+    });
+  }
 
   it('a file that shrinks while streaming ends the connection early, never sending a short "complete" body', async () => {
     const file = path.join(dir, 'shrinking.mp4');
