@@ -70,7 +70,15 @@ export function textPlan(status: number, text: string, headers: Record<string, s
 export const notFound = (): Plan => textPlan(404, 'Not Found');
 export const methodNotAllowed = (): Plan => textPlan(405, 'Method Not Allowed', { Allow: ALLOW });
 
-/** Drops the body of a plan for HEAD, keeping every header GET would send (RFC 9110 §9.3.2). */
+/**
+ * Drops the body of a plan for HEAD, keeping the status and every header GET would send.
+ *
+ * Where the anchors disagree: §14.2 defines range handling for GET only and says to ignore Range on
+ * other methods, while §9.3.2 says HEAD should carry the header fields GET would have. We answer
+ * HEAD with Range as GET (206 or 416 with its Content-Range), as nginx, Go's ServeContent and
+ * send do: HEAD is how tools ask "what would this GET return?", and a 200 would answer a different
+ * question. The cost: a strict reading of §14.2 expects 200 there.
+ */
 function forMethod(plan: Plan, method: string): Plan {
   return method === 'HEAD' ? { ...plan, body: { type: 'none' } } : plan;
 }

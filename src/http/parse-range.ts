@@ -32,6 +32,13 @@ function toOffset(digits: string): number {
   return Number.isSafeInteger(n) ? n : Infinity;
 }
 
+/** Compares two decimal strings exactly, at any length (both may be past 2^53, where numbers cannot). */
+function lessThan(a: string, b: string): boolean {
+  const x = a.replace(/^0+(?=\d)/, '');
+  const y = b.replace(/^0+(?=\d)/, '');
+  return x.length !== y.length ? x.length < y.length : x < y;
+}
+
 /**
  * Reads a Range header per RFC 9110 §14.1.1–§14.1.2 (byte ranges) and §14.2 (the field).
  *
@@ -69,7 +76,7 @@ export function parseRange(header: string | undefined, size: number): RangeResul
     const start = toOffset(first);
     const end = last === '' ? Infinity : toOffset(last);
     // §14.1.1: last-pos below first-pos makes the whole set invalid, not only this element.
-    if (last !== '' && end < start) return IGNORE;
+    if (last !== '' && lessThan(last, first)) return IGNORE;
     if (start >= size) continue; // unsatisfiable on its own, the others may still be served
     ranges.push({ start, end: Math.min(end, size - 1) });
   }

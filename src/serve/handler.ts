@@ -23,12 +23,20 @@ export function keyFromPath(pathname: string): string | undefined {
   }
 }
 
-/** The path and the query of a request URL (`req.url` is origin-form: no scheme, no host). */
+// scheme "://" authority: what precedes the path in an absolute-form request target.
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+
+/**
+ * The path and the query of a request target. Absolute-form ("GET http://host/a.mp4") must be accepted
+ * (RFC 9112 §3.2.2); its scheme and authority are dropped by hand rather than through `new URL`, whose
+ * dot-segment normalisation would make the same path mean something else in the two forms.
+ */
 export function splitUrl(url: string): { pathname: string; query: URLSearchParams } {
-  const q = url.indexOf('?');
+  const target = url.startsWith('/') ? url : url.replace(ABSOLUTE_FORM, '') || '/';
+  const q = target.indexOf('?');
   return q < 0
-    ? { pathname: url, query: new URLSearchParams() }
-    : { pathname: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
+    ? { pathname: target, query: new URLSearchParams() }
+    : { pathname: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
 }
 
 /**

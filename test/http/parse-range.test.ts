@@ -71,6 +71,12 @@ describe('parseRange', () => {
     assert.deepEqual(parseRange('bytes=9007199254740993-', 2 ** 40), UNSATISFIABLE);
   });
 
+  it('keeps precision beyond Number.MAX_SAFE_INTEGER: last-pos below first-pos is still invalid', () => {
+    assert.deepEqual(parseRange('bytes=99999999999999999999-99999999999999999998', 100), IGNORE);
+    assert.deepEqual(parseRange('bytes=9007199254740993-9007199254740992', 100), IGNORE);
+    assert.deepEqual(parseRange('bytes=0099999999999999999999-99999999999999999999', 100), UNSATISFIABLE);
+  });
+
   it('a huge suffix is the whole file', () => {
     assert.deepEqual(parseRange('bytes=-99999999999999999999999999', 100), ranges([0, 99]));
   });

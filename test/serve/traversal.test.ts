@@ -72,6 +72,10 @@ describe('path traversal never reaches a byte outside the root', () => {
     '/sub/./../.hidden.mp4',
     '/./ok.mp4',
     '/sub//ok.mp4',
+    'http://x/../secret.txt', // absolute-form: the same rules once scheme and host are dropped
+    'http://x/%2e%2e/secret.txt',
+    'http://x/.hidden.mp4',
+    `http://x/${path.join(base, 'secret.txt')}`,
     '/',
     '/sub',
     `/${'a/'.repeat(2000)}x.mp4`, // longer than PATH_MAX
@@ -97,7 +101,8 @@ describe('path traversal never reaches a byte outside the root', () => {
 
   it('what is inside the root is still served, through links too', async () => {
     // "/uplink/root/ok.mp4" leaves the root through a link and comes back: its real path is inside.
-    for (const target of ['/ok.mp4', '/sub/ok.mp4', '/inside-link.mp4', '/sub%2fok.mp4', '/uplink/root/ok.mp4']) {
+    const targets = ['/ok.mp4', '/sub/ok.mp4', '/inside-link.mp4', '/sub%2fok.mp4', '/uplink/root/ok.mp4', 'http://x/ok.mp4', 'HTTP://x:80/sub/ok.mp4'];
+    for (const target of targets) {
       const reply = await get(target);
       assert.match(reply, /^HTTP\/1\.1 200/, target);
     }
