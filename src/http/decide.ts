@@ -31,7 +31,7 @@ export interface DecideOptions {
   cacheControl?: string;
   /** Most parts a multipart/byteranges answer may have after coalescing (default 16). */
   maxRanges?: number;
-  /** Longest single range that runs to the end of the file; longer ones are cut to this (default none). */
+  /** Most bytes in the body of a single-range 206; longer ranges are cut to this (default: no cap). */
   maxChunk?: number;
   /** When set, the answer is a download with this file name (Content-Disposition: attachment). */
   download?: string;
@@ -173,11 +173,13 @@ function singleRange(
   contentType: string,
   maxChunk: number | undefined,
 ): Plan {
-  // maxChunk cuts ranges that run to the end of the file ("bytes=N-"): the 206 then says exactly what
-  // it holds and the player asks again from there (§15.3.7 obliges clients to read Content-Range).
-  // Ranges with an explicit end short of the file are served as asked.
+  // maxChunk caps the body of a single-range 206, open or closed: the 206 says exactly what it holds
+  // and the player asks again from there (§15.3.7: a client reads Content-Range, not its own request).
+  // Closed ranges are cut too because browsers send them for most of a file (Chromium asks
+  // "bytes=65536-884735" once it knows where a WebM's index starts), so sparing them would leave the
+  // cap toothless. A 200 is never cut: it has to be the whole representation.
   const range =
-    maxChunk !== undefined && maxChunk > 0 && asked.end === size - 1 && asked.end - asked.start + 1 > maxChunk
+    maxChunk !== undefined && maxChunk > 0 && asked.end - asked.start + 1 > maxChunk
       ? { start: asked.start, end: asked.start + maxChunk - 1 }
       : asked;
   return {

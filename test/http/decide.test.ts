@@ -48,15 +48,18 @@ describe('decide', () => {
     assert.equal(plan.headers['Content-Length'], String(2 ** 40 - 100));
   });
 
-  it('maxChunk cuts a range that runs to the end, and says so', () => {
+  it('maxChunk cuts an open range, and says so', () => {
     const plan = get({ range: 'bytes=100-' }, rep, { maxChunk: 1000 });
     assert.equal(plan.headers['Content-Range'], 'bytes 100-1099/10000');
     assert.equal(plan.headers['Content-Length'], '1000');
     assert.deepEqual(bytesOf(plan), { start: 100, end: 1099 });
   });
 
-  it('maxChunk leaves a range with an explicit end alone', () => {
-    assert.equal(get({ range: 'bytes=100-5000' }, rep, { maxChunk: 1000 }).headers['Content-Length'], '4901');
+  it('maxChunk cuts closed and suffix ranges too, and leaves short ones and 200s alone', () => {
+    assert.equal(get({ range: 'bytes=100-5000' }, rep, { maxChunk: 1000 }).headers['Content-Range'], 'bytes 100-1099/10000');
+    assert.equal(get({ range: 'bytes=-3000' }, rep, { maxChunk: 1000 }).headers['Content-Range'], 'bytes 7000-7999/10000');
+    assert.equal(get({ range: 'bytes=100-1099' }, rep, { maxChunk: 1000 }).headers['Content-Range'], 'bytes 100-1099/10000');
+    assert.equal(get({}, rep, { maxChunk: 1000 }).headers['Content-Length'], '10000');
   });
 
   it('a suffix longer than the file is the whole file as a 206', () => {
