@@ -54,7 +54,7 @@ interface Answer {
   path: string;
   range: string | undefined;
   ifRange: string | string[] | undefined;
-  status: number;
+  status: number | 'aborted before headers';
 }
 
 const configs = [
@@ -79,7 +79,8 @@ for (const config of configs) describe(`a real browser plays and seeks the demo 
             path: decodeURIComponent(req.url!.slice(7)),
             range: req.headers.range,
             ifRange: req.headers['if-range'],
-            status: res.statusCode,
+            // A request the browser aborted before our headers went out still reads statusCode 200.
+            status: res.headersSent ? res.statusCode : 'aborted before headers',
           }),
         );
       }
@@ -127,10 +128,10 @@ for (const config of configs) describe(`a real browser plays and seeks the demo 
 
       const mine = answers.filter((a) => a.path === clip);
       if (process.env.SEEKABLE_DEBUG) console.log(JSON.stringify(mine));
-      assert.ok(mine.length > 0, 'the browser fetched the clip');
+      assert.ok(mine.some((a) => a.status === 206), 'the browser fetched the clip');
       assert.ok(
-        mine.every((a) => a.range !== undefined && a.status === 206),
-        `every media request was a range answered 206: ${JSON.stringify(mine)}`,
+        mine.every((a) => a.range !== undefined && (a.status === 206 || a.status === 'aborted before headers')),
+        `every media request was a range, answered 206: ${JSON.stringify(mine)}`,
       );
       if (config.maxChunk !== undefined) {
         const { size } = statSync(path.join(repo, 'demo', clip));
