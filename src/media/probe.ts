@@ -1,0 +1,33 @@
+import type { ByteReader, MediaInfo } from './media-info.js';
+import { probeMatroska } from './probe-matroska.js';
+import { probeMp4 } from './probe-mp4.js';
+
+const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
+const MP4_EXTENSIONS = new Set(['mp4', 'm4v', 'mov', 'm4a', '3gp']);
+const MATROSKA_EXTENSIONS = new Set(['webm', 'mkv', 'mka']);
+
+function extension(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? '' : name.slice(dot + 1).toLowerCase();
+}
+
+/**
+ * Reads what a media file holds from its headers only. The content decides the parser (an .mp4 that
+ * is really WebM is read as WebM); the extension is the fallback. Never throws: an unreadable file
+ * gives what is known and `error`.
+ */
+export async function probe(name: string, reader: ByteReader): Promise<MediaInfo> {
+  const ext = extension(name);
+  if (reader.size === 0) return { container: ext, error: 'empty file' };
+  try {
+    const magic = await reader.read(0, 12);
+    if (magic.subarray(0, 4).equals(EBML_MAGIC)) return await probeMatroska(reader);
+    const box = magic.toString('latin1', 4, 8);
+    if (box === 'ftyp' || box === 'moov' || box === 'free' || box === 'wide' || box === 'mdat') return await probeMp4(reader);
+    if (MP4_EXTENSIONS.has(ext)) return await probeMp4(reader);
+    if (MATROSKA_EXTENSIONS.has(ext)) return await probeMatroska(reader);
+    return { container: ext };
+  } catch (err) {
+    return { container: ext, error: `could not read the file (${err instanceof Error ? err.message : String(err)})` };
+  }
+}
