@@ -4,8 +4,9 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from './app/app.js';
+import { progressReporter } from './app/progress.js';
 
-const USAGE = `Usage: seekable serve <dir> [--host 127.0.0.1] [--port 8080]
+const USAGE = `Usage: seekable serve <dir> [--host 127.0.0.1] [--port 8080] [--cache-dir <dir>]
 
 Serves the videos in <dir> over HTTP with full range and conditional support:
   /                 the library page
@@ -16,6 +17,9 @@ Serves the videos in <dir> over HTTP with full range and conditional support:
 Options:
   --host <addr>     address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --port <n>        port to listen on (default 8080; 0 picks a free one)
+  --cache-dir <dir> where the catalog cache and posters are kept
+                    (default $XDG_CACHE_HOME/seekable, else ~/.cache/seekable)
+  --no-posters      do not make poster images with ffmpeg
   --dotfiles        also serve files and folders whose name starts with "."
   -h, --help        this text`;
 
@@ -27,6 +31,8 @@ interface ServeConfig {
   host: string;
   port: number;
   dotfiles: boolean;
+  cacheDir: string | undefined;
+  posters: boolean;
 }
 
 function parse(argv: string[]): ServeConfig | 'help' {
@@ -40,6 +46,8 @@ function parse(argv: string[]): ServeConfig | 'help' {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: '8080' },
         dotfiles: { type: 'boolean', default: false },
+        'cache-dir': { type: 'string' },
+        'no-posters': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -54,7 +62,14 @@ function parse(argv: string[]): ServeConfig | 'help' {
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${values.port}'`);
-  return { root: path.resolve(dir), host: values.host, port, dotfiles: values.dotfiles };
+  return {
+    root: path.resolve(dir),
+    host: values.host,
+    port,
+    dotfiles: values.dotfiles,
+    cacheDir: values['cache-dir'] === undefined ? undefined : path.resolve(values['cache-dir']),
+    posters: !values['no-posters'],
+  };
 }
 
 async function checkFolder(root: string): Promise<void> {
@@ -87,12 +102,21 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 async function serve(config: ServeConfig): Promise<void> {
   await checkFolder(config.root);
-  const server = createServer(createApp({ root: config.root, dotfiles: config.dotfiles }));
+  const app = createApp({
+    root: config.root,
+    dotfiles: config.dotfiles,
+    cacheDir: config.cacheDir,
+    posters: config.posters,
+    onScanProgress: progressReporter(process.stderr, (line) => console.log(line)),
+  });
+  const server = createServer(app);
   await listen(server, config.host, config.port);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   console.log(`seekable: serving ${config.root} at http://${host}:${port}/`);
+  // The pages serve what is known while the first scan runs; a failed scan is one line, not a crash.
+  app.catalog.refresh().catch((err: unknown) => console.error(`seekable: scanning failed: ${err instanceof Error ? err.message : err}`));
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,69 +1,160 @@
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { homedir } from 'node:os';
+import path from 'node:path';
 import { methodNotAllowed, textPlan } from '../http/decide.js';
-import { mediaKind } from '../media/media-kind.js';
-import { keyFromPath, serveKey, splitUrl, type HandlerOptions } from '../serve/handler.js';
+import { Catalog, type CatalogEntry, type ScanProgress } from '../media/catalog.js';
+import { Posters } from '../media/posters.js';
+import { decodeSubtitles, srtToVtt } from '../media/srt-to-vtt.js';
+import { resourceReader } from '../media/resource-reader.js';
+import { keyFromPath, sendFile, serveKey, splitUrl, type HandlerOptions } from '../serve/handler.js';
 import { fail, sendPlan } from '../serve/send.js';
 import { FileSource } from '../source/file-source.js';
-import { libraryPage, notFoundPage, watchPage, type ListedMedia } from './pages.js';
+import { entryView, type EntryView } from './entry-json.js';
+import { libraryPage, notFoundPage, watchPage, type SortOrder } from './pages.js';
 
 export interface AppOptions extends HandlerOptions {
   /** The folder of videos to serve. */
   root: string;
+  /** Where the catalog cache and posters are kept (default: $XDG_CACHE_HOME/seekable or ~/.cache/seekable). */
+  cacheDir?: string;
+  /** Make posters with ffmpeg when it is on the PATH (default true). */
+  posters?: boolean;
+  /** Receives scan progress (the CLI draws a bar with it). */
+  onScanProgress?: (progress: ScanProgress) => void;
 }
 
-function sendHtml(req: IncomingMessage, res: ServerResponse, status: number, html: string): void {
-  const body = Buffer.from(html);
-  res.writeHead(status, {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Length': String(body.length),
-    // Pages list what is on disk now; media responses carry their own validators.
-    'Cache-Control': 'no-cache',
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
+export type App = ((req: IncomingMessage, res: ServerResponse) => void) & { catalog: Catalog };
+
+/** Long-lived and validated: a poster URL carries the video's version, so it never needs refreshing. */
+const POSTER_CACHE = 'public, max-age=31536000, immutable';
+/** Subtitles larger than this are not subtitles. */
+const MAX_SUBTITLES = 10 * 1024 * 1024;
+
+export function defaultCacheDir(): string {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'seekable');
+}
+
+function sendBody(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string, cache = 'no-cache'): void {
+  const bytes = Buffer.from(body);
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(bytes.length), 'Cache-Control': cache });
+  res.end(req.method === 'HEAD' ? undefined : bytes);
+}
+
+const sendHtml = (req: IncomingMessage, res: ServerResponse, status: number, html: string) =>
+  sendBody(req, res, status, 'text/html; charset=utf-8', html);
+const sendJson = (req: IncomingMessage, res: ServerResponse, status: number, data: unknown) =>
+  sendBody(req, res, status, 'application/json; charset=utf-8', `${JSON.stringify(data)}\n`);
+
+function sortItems(items: EntryView[], order: SortOrder): EntryView[] {
+  const byName = (a: EntryView, b: EntryView) => a.path.localeCompare(b.path);
+  if (order === 'date') return items.sort((a, b) => b.modified.localeCompare(a.modified) || byName(a, b));
+  if (order === 'duration') return items.sort((a, b) => (b.duration ?? -1) - (a.duration ?? -1) || byName(a, b));
+  return items.sort(byName);
 }
 
 /** The `seekable serve` application: the URL contract of DESIGN.md as one request listener. */
-export function createApp(options: AppOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createApp(options: AppOptions): App {
   const source = new FileSource(options.root, options);
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const rootId = createHash('sha1').update(path.resolve(options.root)).digest('hex').slice(0, 12);
+  const catalog = new Catalog(source, {
+    cacheFile: path.join(cacheDir, `catalog-${rootId}.json`),
+    onProgress: options.onScanProgress,
+  });
+  const posters = new Posters(path.join(cacheDir, 'posters'));
+  const postersOn = async () => options.posters !== false && (await posters.available());
+  const views = async (entries: CatalogEntry[]) => {
+    const on = await postersOn();
+    return entries.map((entry) => entryView(entry, on));
+  };
 
-  async function library(): Promise<ListedMedia[]> {
-    const items: ListedMedia[] = [];
-    for await (const key of source.list()) {
-      const kind = mediaKind(key);
-      if (kind !== undefined) items.push({ key, kind });
+  async function library(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    const all = await views(catalog.list());
+    const q = (query.get('q') ?? '').trim();
+    const sort = (['name', 'date', 'duration'] as const).find((s) => s === query.get('sort')) ?? 'name';
+    const items = sortItems(q === '' ? all : all.filter((i) => i.path.toLowerCase().includes(q.toLowerCase())), sort);
+    sendHtml(req, res, 200, libraryPage({ items, total: all.length, query: q, sort, posters: await postersOn(), scan: catalog.status }));
+  }
+
+  /** The catalog's entry for a key, after making sure the source would still serve it. */
+  async function lookup(key: string | undefined): Promise<CatalogEntry | undefined> {
+    if (key === undefined) return undefined;
+    const entry = catalog.get(key);
+    if (entry === undefined || (await source.resolve(key)) === undefined) return undefined;
+    return entry;
+  }
+
+  async function watch(req: IncomingMessage, res: ServerResponse, key: string | undefined): Promise<void> {
+    const entry = await lookup(key);
+    if (entry === undefined) return sendHtml(req, res, 404, notFoundPage());
+    const on = await postersOn();
+    const folder = entryView(entry, on).folder;
+    const siblings = (await views(catalog.list())).filter((v) => v.folder === folder);
+    const i = siblings.findIndex((v) => v.path === entry.path);
+    sendHtml(req, res, 200, watchPage({ item: siblings[i]!, previous: siblings[i - 1], next: siblings[i + 1], posters: on }));
+  }
+
+  async function poster(req: IncomingMessage, res: ServerResponse, key: string | undefined, version: string | null): Promise<void> {
+    const entry = await lookup(key);
+    const real = entry === undefined ? undefined : await source.resolve(entry.path);
+    const file = entry === undefined || real === undefined ? undefined : await posters.get(entry, real);
+    if (entry === undefined || file === undefined) return sendPlan(req, res, textPlan(404, 'No poster'));
+    const current = entryView(entry, true).posterUrl?.endsWith(`?v=${version}`) === true;
+    await sendFile(req, res, file, { ...options, cacheControl: current ? POSTER_CACHE : 'no-cache' });
+  }
+
+  async function subtitles(req: IncomingMessage, res: ServerResponse, key: string | undefined): Promise<void> {
+    if (key === undefined || !/\.(vtt|srt)$/i.test(key)) return sendPlan(req, res, textPlan(404, 'Not Found'));
+    if (/\.vtt$/i.test(key)) {
+      await serveKey(req, res, source, key, options);
+      return;
     }
-    return items.sort((a, b) => a.key.localeCompare(b.key));
+    const resource = await source.stat(key);
+    if (resource === undefined) return sendPlan(req, res, textPlan(404, 'Not Found'));
+    try {
+      if (resource.size > MAX_SUBTITLES) return sendPlan(req, res, textPlan(413, 'Subtitle file too large'));
+      const vtt = srtToVtt(decodeSubtitles(await resourceReader(resource).read(0, resource.size)));
+      sendBody(req, res, 200, 'text/vtt; charset=utf-8', vtt);
+    } finally {
+      resource.release();
+    }
+  }
+
+  async function api(req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
+    if (rest === '' || rest === '/') {
+      const { done, total, finished } = catalog.status;
+      return sendJson(req, res, 200, { scanning: !finished, progress: { done, total }, entries: await views(catalog.list()) });
+    }
+    const entry = await lookup(keyFromPath(rest));
+    if (entry === undefined) return sendJson(req, res, 404, { error: 'not found' });
+    sendJson(req, res, 200, entryView(entry, await postersOn()));
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pathname, query } = splitUrl(req.url ?? '/');
-
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendPlan(req, res, methodNotAllowed());
+    const under = (prefix: string) => (pathname.startsWith(prefix) ? keyFromPath(pathname.slice(prefix.length - 1)) : undefined);
 
     if (pathname.startsWith('/media/')) {
-      await serveKey(req, res, source, keyFromPath(pathname.slice('/media'.length)), {
-        ...options,
-        download: query.get('download') === '1',
-      });
+      await serveKey(req, res, source, under('/media/'), { ...options, download: query.get('download') === '1' });
       return;
     }
+    if (pathname === '/') return library(req, res, query);
+    if (pathname.startsWith('/watch/')) return watch(req, res, under('/watch/'));
+    if (pathname.startsWith('/poster/')) return poster(req, res, under('/poster/'), query.get('v'));
+    if (pathname.startsWith('/subtitles/')) return subtitles(req, res, under('/subtitles/'));
+    if (pathname === '/api/library' || pathname.startsWith('/api/library/')) return api(req, res, pathname.slice('/api/library'.length));
     if (pathname === '/healthz') {
       const ok = await stat(options.root).then((s) => s.isDirectory(), () => false);
       return sendPlan(req, res, ok ? textPlan(200, 'ok') : textPlan(503, 'media folder unavailable'));
     }
-    if (pathname === '/') return sendHtml(req, res, 200, libraryPage(await library()));
-    if (pathname.startsWith('/watch/')) {
-      const key = keyFromPath(pathname.slice('/watch'.length));
-      const kind = key === undefined ? undefined : mediaKind(key);
-      if (key !== undefined && kind !== undefined && (await source.resolve(key)) !== undefined) {
-        return sendHtml(req, res, 200, watchPage({ key, kind }));
-      }
-    }
     sendHtml(req, res, 404, notFoundPage());
   }
 
-  return (req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err: unknown) => fail(req, res, err, options.log));
   };
+  return Object.assign(listener, { catalog });
 }

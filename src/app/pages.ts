@@ -1,24 +1,13 @@
-import { escapeHtml as e, urlFor } from './html.js';
-import type { MediaKind } from '../media/media-kind.js';
+import type { ScanProgress } from '../media/catalog.js';
+import { LIBRARY_SCRIPT, PLAYER_SCRIPT } from './client.js';
+import type { EntryView } from './entry-json.js';
+import { formatDuration, formatResolution, formatSize } from './format.js';
+import { escapeHtml as e } from './html.js';
+import { STYLE } from './style.js';
 
-export interface ListedMedia {
-  key: string;
-  kind: MediaKind;
-}
+export type SortOrder = 'name' | 'date' | 'duration';
 
-const STYLE = `
-  :root { color-scheme: dark; font-family: system-ui, sans-serif; background: #111; color: #eee; }
-  body { margin: 0 auto; max-width: 72rem; padding: 1.5rem; }
-  a { color: #8cf; text-decoration: none; } a:hover { text-decoration: underline; }
-  h1 { font-size: 1.4rem; margin: 0 0 1rem; }
-  ul.library { list-style: none; padding: 0; display: grid; gap: .5rem; }
-  ul.library li { background: #1c1c1c; border-radius: .5rem; padding: .75rem 1rem; }
-  .kind { color: #999; font-size: .8rem; margin-left: .5rem; }
-  video, audio { width: 100%; max-height: 80vh; background: #000; border-radius: .5rem; }
-  nav { margin-bottom: 1rem; }
-`;
-
-function layout(title: string, body: string): string {
+function layout(title: string, body: string, script = ''): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -29,36 +18,158 @@ function layout(title: string, body: string): string {
 </head>
 <body>
 ${body}
+${script === '' ? '' : `<script>${script}</script>`}
 </body>
 </html>
 `;
 }
 
-export function libraryPage(items: readonly ListedMedia[]): string {
-  const list =
-    items.length === 0
-      ? '<p>No videos found in this folder.</p>'
-      : `<ul class="library">\n${items
-          .map(
-            (item) =>
-              `<li><a href="${e(urlFor('/watch/', item.key))}">${e(item.key)}</a><span class="kind">${item.kind}</span></li>`,
-          )
-          .join('\n')}\n</ul>`;
-  return layout('seekable', `<h1>seekable</h1>\n${list}`);
+const brand = '<a class="brand" href="/">seek<b>able</b></a>';
+
+/** Data for a page's script, safe inside <script>: "<" cannot end the element. */
+function jsonData(id: string, data: unknown): string {
+  return `<script type="application/json" id="${id}">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>`;
 }
 
-export function watchPage(item: ListedMedia): string {
-  const src = e(urlFor('/media/', item.key));
-  const tag = item.kind === 'audio' ? 'audio' : 'video';
+function card(item: EntryView, posters: boolean): string {
+  const facts = [formatResolution(item.width ?? undefined, item.height ?? undefined), formatSize(item.size)].filter(Boolean).join(' · ');
+  const badges: string[] = [];
+  if (item.error !== null) badges.push(`<span class="badge bad" title="${e(item.error)}">Unreadable</span>`);
+  if (item.faststart === false) {
+    badges.push('<span class="badge" title="The index (moov) is at the end of the file: slower start, extra seeks">Not web-optimized</span>');
+  }
+  let picture: string;
+  if (item.kind === 'audio') picture = '<span class="icon" aria-hidden="true">♪</span>';
+  else if (posters && item.posterUrl !== null) {
+    picture = `<span class="icon" aria-hidden="true">▶</span><img src="${e(item.posterUrl)}" alt="" loading="lazy" onerror="this.remove()">`;
+  } else {
+    // No ffmpeg: the browser's own frame at about 10 %, loaded only once the card is on screen.
+    const at = item.duration === null ? 1 : Math.round(item.duration * 0.1 * 10) / 10;
+    picture = `<span class="icon" aria-hidden="true">▶</span><video muted preload="none" tabindex="-1" data-src="${e(`${item.url}#t=${at}`)}"></video>`;
+  }
+  const duration = item.duration === null ? '' : `<span class="duration">${formatDuration(item.duration)}</span>`;
+  return `<li class="card" data-name="${e(item.path.toLowerCase())}"${item.mime === null ? '' : ` data-mime="${e(item.mime)}"`}>
+<a href="${e(item.watchUrl)}"><div class="thumb">${picture}${duration}</div>
+<div class="meta"><span class="title">${e(item.title)}</span><span class="facts">${e(facts)}</span><span class="badges">${badges.join('')}</span></div></a>
+</li>`;
+}
+
+export interface LibraryView {
+  items: EntryView[];
+  total: number;
+  query: string;
+  sort: SortOrder;
+  posters: boolean;
+  scan: ScanProgress;
+}
+
+export function libraryPage(view: LibraryView): string {
+  const folders = new Map<string, EntryView[]>();
+  for (const item of view.items) folders.set(item.folder, [...(folders.get(item.folder) ?? []), item]);
+  const names = [...folders.keys()].sort((a, b) => a.localeCompare(b));
+  const anchor = (folder: string) => `folder-${encodeURIComponent(folder || 'top')}`;
+  const nav =
+    names.length > 1
+      ? `<nav class="folders" aria-label="Folders">${names.map((f) => `<a href="#${e(anchor(f))}">${e(f || 'Top folder')}</a>`).join('')}</nav>`
+      : '';
+  const sections = names
+    .map((folder) => {
+      const heading = names.length > 1 ? `<h2>${e(folder === '' ? 'Top folder' : folder.split('/').join(' / '))}</h2>` : '';
+      const cards = folders.get(folder)!.map((item) => card(item, view.posters)).join('\n');
+      return `<section class="folder" id="${e(anchor(folder))}">${heading}<ul class="grid">\n${cards}\n</ul></section>`;
+    })
+    .join('\n');
+  const option = (value: SortOrder, label: string) =>
+    `<option value="${value}"${view.sort === value ? ' selected' : ''}>${label}</option>`;
+  const status = view.scan.finished
+    ? ''
+    : `<p class="status">Scanning the folder: ${view.scan.done} of ${view.scan.total} files read. <a href="/">Refresh</a></p>`;
+  const empty =
+    view.items.length > 0
+      ? ''
+      : view.total > 0
+        ? '<p class="empty">Nothing matches this filter.</p>'
+        : '<p class="empty">No videos found in this folder yet.</p>';
+  const count = `<p class="count">${view.items.length === view.total ? `${view.total} files` : `${view.items.length} of ${view.total} files`}</p>`;
   return layout(
-    item.key,
-    `<nav><a href="/">&larr; Library</a></nav>
-<h1>${e(item.key)}</h1>
-<${tag} id="player" controls preload="metadata" src="${src}"></${tag}>
-<p><a href="${src}?download=1">Download</a></p>`,
+    'Library · seekable',
+    `<header class="top">${brand}
+<form class="tools" method="get" action="/" role="search">
+<input type="search" name="q" value="${e(view.query)}" placeholder="Filter by name" aria-label="Filter by name">
+<select name="sort" aria-label="Sort by">${option('name', 'Name')}${option('date', 'Newest first')}${option('duration', 'Longest first')}</select>
+<noscript><button type="submit">Apply</button></noscript>
+</form></header>
+<main>
+${status}${count}${nav}${empty}
+${sections}
+</main>`,
+    LIBRARY_SCRIPT,
+  );
+}
+
+export interface WatchView {
+  item: EntryView;
+  previous?: EntryView;
+  next?: EntryView;
+  posters: boolean;
+}
+
+export function watchPage({ item, previous, next, posters }: WatchView): string {
+  const tag = item.kind === 'audio' ? 'audio' : 'video';
+  const poster = posters && item.posterUrl !== null ? ` poster="${e(item.posterUrl)}"` : '';
+  const tracks = item.subtitles
+    .map((s) => `<track kind="subtitles" src="${e(s.url)}" label="${e(s.label)}"${s.lang === null ? '' : ` srclang="${e(s.lang)}"`}>`)
+    .join('');
+  const crumbs = ['<a href="/">Library</a>', ...(item.folder === '' ? [] : item.folder.split('/').map((f) => e(f)))].join(' / ');
+  const details: [string, string][] = [
+    ['Duration', formatDuration(item.duration ?? undefined)],
+    ['Resolution', item.width === null ? '' : `${item.width} × ${item.height}`],
+    ['Codecs', [item.videoCodec, item.audioCodec].filter(Boolean).join(', ')],
+    ['Container', item.container],
+    ['Size', formatSize(item.size)],
+    ['Modified', item.modified.slice(0, 10)],
+  ];
+  const hints: string[] = [];
+  if (item.error !== null) hints.push(`<div class="notice bad">This file could not be read fully: ${e(item.error)}.</div>`);
+  if (item.faststart === false) {
+    hints.push(
+      '<div class="notice">This file is not web-optimized: its index is at the end, so it starts slower and seeks more. ' +
+        '<code>ffmpeg -i in.mp4 -c copy -movflags +faststart out.mp4</code> fixes it without re-encoding.</div>',
+    );
+  }
+  const neighbour = (entry: EntryView | undefined, label: string, rel: string) =>
+    entry === undefined ? '' : `<a class="button" rel="${rel}" href="${e(entry.watchUrl)}" title="${e(entry.title)}">${label}</a>`;
+  const speeds = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2]
+    .map((s) => `<option value="${s}"${s === 1 ? ' selected' : ''}>${s}×</option>`)
+    .join('');
+  return layout(
+    `${item.title} · seekable`,
+    `<header class="top">${brand}</header>
+<main class="player">
+<nav class="crumbs">${crumbs}</nav>
+<h1>${e(item.title)}</h1>
+<div class="stage"><${tag} id="player" controls preload="metadata"${poster} src="${e(item.url)}">${tracks}</${tag}></div>
+<div id="notice" class="notice" hidden></div>
+<div class="bar">
+${neighbour(previous, '← Previous', 'prev')}${neighbour(next, 'Next →', 'next')}
+<span class="spacer"></span>
+<label>Speed <select id="speed" aria-label="Playback speed">${speeds}</select></label>
+<button type="button" id="copy-link">Copy link at current time</button>
+<a class="button" id="download" href="${e(item.downloadUrl)}" download>Download</a>
+</div>
+${hints.join('\n')}
+<dl class="details">${details
+      .filter(([, v]) => v !== '')
+      .map(([k, v]) => `<dt>${k}</dt><dd>${e(v)}</dd>`)
+      .join('')}</dl>
+<p class="keys"><kbd>Space</kbd>/<kbd>k</kbd> play or pause · <kbd>←</kbd>/<kbd>→</kbd> 5 s · <kbd>j</kbd>/<kbd>l</kbd> 10 s ·
+<kbd>↑</kbd>/<kbd>↓</kbd> volume · <kbd>m</kbd> mute · <kbd>f</kbd> full screen · <kbd>&lt;</kbd>/<kbd>&gt;</kbd> speed</p>
+${jsonData('entry', item)}
+</main>`,
+    PLAYER_SCRIPT,
   );
 }
 
 export function notFoundPage(): string {
-  return layout('Not found', '<h1>Not found</h1>\n<p><a href="/">Back to the library</a></p>');
+  return layout('Not found · seekable', `<header class="top">${brand}</header><main><h1>Not found</h1><p><a href="/">Back to the library</a></p></main>`);
 }

@@ -21,7 +21,9 @@ describe('seekable serve: the app', () => {
     await writeFile(path.join(root, 'song.mp3'), 'mp3 bytes');
     await writeFile(path.join(root, 'notes.txt'), 'not media');
     await writeFile(path.join(root, '.secret.mp4'), 'hidden');
-    server = await startServer(createApp({ root }));
+    const app = createApp({ root, cacheDir: path.join(root, '.cache'), posters: false });
+    await app.catalog.refresh();
+    server = await startServer(app);
   });
   after(async () => {
     await server.close();
@@ -35,12 +37,15 @@ describe('seekable serve: the app', () => {
     const html = r.body.toString();
     assert.ok(html.includes('href="/watch/b.webm"'));
     assert.ok(html.includes('href="/watch/Trips/Z%C3%BCrich%20%26%20%22more%22.mp4"'));
-    assert.ok(html.includes('Trips/Zürich &#38; &#34;more&#34;.mp4'));
+    assert.ok(html.includes('<span class="title">Zürich &#38; &#34;more&#34;</span>'));
+    assert.ok(html.includes('<h2>Trips</h2>'));
     assert.ok(html.includes('href="/watch/song.mp3"'));
     assert.ok(!html.includes('<img src=x'), 'a file name became markup');
-    assert.ok(html.includes('&#60;img src=x onerror=alert(1)&#62;.mp4'));
+    assert.ok(html.includes('<span class="title">&#60;img src=x onerror=alert(1)&#62;</span>'));
     assert.ok(!html.includes('notes.txt'));
     assert.ok(!html.includes('.secret'));
+    // These files hold no real media: they are listed, marked unreadable, and the page still renders.
+    assert.ok(html.includes('class="badge bad" title="not a Matroska/WebM file (no EBML header)"'));
   });
 
   it('the player page has a <video> whose src is the /media/ URL', async () => {
@@ -100,7 +105,7 @@ describe('seekable serve: the app', () => {
     assert.equal(ok.status, 200);
     assert.equal(ok.body.toString(), 'ok\n');
     const gone = await mkdtemp(path.join(tmpdir(), 'seekable-gone-'));
-    const other = await startServer(createApp({ root: gone }));
+    const other = await startServer(createApp({ root: gone, cacheDir: path.join(tmpdir(), 'seekable-gone-cache'), posters: false }));
     try {
       await rm(gone, { recursive: true });
       assert.equal((await request(`${other.url}/healthz`)).status, 503);

@@ -69,7 +69,7 @@ describe('seekable CLI', () => {
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`serves, prints its URL, and closes gracefully on ${signal}`, async () => {
-      const p = start(['serve', dir, '--port', '0']);
+      const p = start(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache')]);
       const url = await new Promise<string>((resolve, reject) => {
         p.child.stdout.on('data', () => {
           const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(p.out());

@@ -71,7 +71,9 @@ for (const config of configs) describe(`a real browser plays and seeks the demo 
   const answers: Answer[] = [];
 
   before(async () => {
-    const app = createApp({ root: path.join(repo, 'demo'), maxChunk: config.maxChunk });
+    const profileBase = await mkdtemp(path.join(tmpdir(), 'seekable-browser-cache-'));
+    const app = createApp({ root: path.join(repo, 'demo'), maxChunk: config.maxChunk, cacheDir: path.join(profileBase, 'cache'), posters: false });
+    await app.catalog.refresh();
     server = await startServer((req, res) => {
       if (req.url?.startsWith('/media/')) {
         res.on('close', () =>

@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { access, mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { CatalogEntry } from './catalog.js';
+
+export interface PosterOptions {
+  /** The ffmpeg binary (default "ffmpeg" on the PATH). */
+  ffmpeg?: string;
+  /** Poster width in pixels; the height keeps the aspect ratio (default 480: a grid card at 2x). */
+  width?: number;
+  /** Most ffmpeg processes at once (default 2: one per core here, and pages stay responsive). */
+  concurrency?: number;
+  /** Longest an extraction may take before it is abandoned (default 20 s). */
+  timeoutMs?: number;
+}
+
+/** The version of a poster: changes whenever the video's bytes do, so its URL can be cached forever. */
+export function posterVersion(entry: Pick<CatalogEntry, 'path' | 'size' | 'mtimeMs'>): string {
+  return createHash('sha1').update(`${entry.path}\0${entry.size}\0${entry.mtimeMs}`).digest('hex').slice(0, 16);
+}
+
+/**
+ * Poster frames made with ffmpeg, lazily (on the first request for one), cached on disk by video
+ * version, at most `concurrency` at once, and never twice for the same version at the same time.
+ * Without ffmpeg, `available()` is false and pages fall back to a frame the browser picks itself.
+ */
+export class Posters {
+  private ffmpegOk: Promise<boolean> | undefined;
+  private readonly inflight = new Map<string, Promise<string | undefined>>();
+  private readonly failed = new Set<string>();
+  private running = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: PosterOptions = {},
+  ) {}
+
+  available(): Promise<boolean> {
+    this.ffmpegOk ??= new Promise((resolve) => {
+      const child = spawn(this.options.ffmpeg ?? 'ffmpeg', ['-version'], { stdio: 'ignore' });
+      child.on('error', () => resolve(false));
+      child.on('exit', (code) => resolve(code === 0));
+    });
+    return this.ffmpegOk;
+  }
+
+  /** The JPEG file of a video's poster (made now if needed), or undefined when none can be made. */
+  async get(entry: CatalogEntry, file: string): Promise<string | undefined> {
+    if (entry.kind !== 'video' || entry.error !== undefined || !(await this.available())) return undefined;
+    const version = posterVersion(entry);
+    if (this.failed.has(version)) return undefined;
+    const target = path.join(this.dir, `${version}.jpg`);
+    try {
+      await access(target);
+      return target;
+    } catch {
+      // not made yet
+    }
+    let job = this.inflight.get(version);
+    if (job === undefined) {
+      job = this.limited(() => this.extract(file, target, (entry.duration ?? 0) * 0.1)).then(
+        (ok) => (ok ? target : (this.failed.add(version), undefined)),
+      );
+      this.inflight.set(version, job);
+      void job.finally(() => this.inflight.delete(version));
+    }
+    return job;
+  }
+
+  private async limited<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= (this.options.concurrency ?? 2)) await new Promise<void>((r) => this.queue.push(r));
+    this.running++;
+    try {
+      return await task();
+    } finally {
+      this.running--;
+      this.queue.shift()?.();
+    }
+  }
+
+  /** One frame at `at` seconds, scaled, as JPEG; written to a temp name and renamed when complete. */
+  private async extract(file: string, target: string, at: number): Promise<boolean> {
+    await mkdir(this.dir, { recursive: true });
+    const tmp = `${target}.${process.pid}.tmp.jpg`;
+    const width = this.options.width ?? 480;
+    const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-ss', at.toFixed(2), '-i', file];
+    args.push('-frames:v', '1', '-vf', `scale=${width}:-2`, '-q:v', '5', tmp);
+    const ok = await new Promise<boolean>((resolve) => {
+      const child = spawn(this.options.ffmpeg ?? 'ffmpeg', args, { stdio: 'ignore' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.options.timeoutMs ?? 20_000);
+      child.on('error', () => resolve(false));
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code === 0);
+      });
+    });
+    if (!ok) {
+      await rm(tmp, { force: true });
+      return false;
+    }
+    try {
+      await rename(tmp, target);
+      return true;
+    } catch {
+      return false; // ffmpeg exited 0 without writing a frame (no video stream after all)
+    }
+  }
+}
