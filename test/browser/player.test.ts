@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { createApp } from '../../src/app/app.js';
+import { chromiumMissing, launchBrowser } from '../support/browser.js';
 import { startServer, type TestServer } from '../support/http.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+const skip = chromiumMissing;
 if (skip) console.log(`# browser tests skipped: ${skip}`);
 
 interface SeekResult {
@@ -67,12 +67,13 @@ const configs = [
 for (const config of configs) describe(`a real browser plays and seeks the demo clips (${config.name})`, { skip }, () => {
   let server: TestServer;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let cacheDir: string;
   const answers: Answer[] = [];
 
   before(async () => {
-    const profileBase = await mkdtemp(path.join(tmpdir(), 'seekable-browser-cache-'));
-    const app = createApp({ root: path.join(repo, 'demo'), maxChunk: config.maxChunk, cacheDir: path.join(profileBase, 'cache'), posters: false });
+    cacheDir = await mkdtemp(path.join(tmpdir(), 'seekable-browser-cache-'));
+    const app = createApp({ root: path.join(repo, 'demo'), maxChunk: config.maxChunk, cacheDir, posters: false });
     await app.catalog.refresh();
     server = await startServer((req, res) => {
       if (req.url?.startsWith('/media/')) {
@@ -88,28 +89,14 @@ for (const config of configs) describe(`a real browser plays and seeks the demo 
       }
       app(req, res);
     });
-    profile = await mkdtemp(path.join(tmpdir(), 'seekable-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    browser = await launchBrowser();
+    context = browser.context;
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await rm(cacheDir, { recursive: true, force: true });
   });
-
 
   for (const clip of ['Test pattern (H.264).mp4', 'Mandelbrot zoom (VP9).webm']) {
     it(`plays and seeks ${clip}`, { timeout: 60_000 }, async () => {
