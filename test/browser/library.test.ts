@@ -36,6 +36,7 @@ describe('the library and player in a real browser', { skip }, () => {
     await copyFile(path.join(fixtures, 'h264-aac-moov-at-end.mp4'), path.join(root, 'Slow start.mp4'));
     await copyFile(path.join(fixtures, 'h264-aac-faststart.mp4'), path.join(root, `${XSS}.mp4`));
     await copyFile(path.join(fixtures, 'aac-only.m4a'), path.join(root, 'Tone.m4a'));
+    await copyFile(path.join(fixtures, 'hevc-aac.mp4'), path.join(root, 'Phone clip (HEVC).mp4'));
     const app = createApp({ root, cacheDir: path.join(base, 'cache') });
     await app.catalog.refresh();
     server = await startServer(app);
@@ -69,13 +70,19 @@ describe('the library and player in a real browser', { skip }, () => {
     });
     assert.deepEqual(await cards(), [
       { title: XSS, duration: '0:04' },
+      { title: 'Phone clip (HEVC)', duration: '0:02' },
       { title: 'Slow start', duration: '0:04' },
       { title: 'Tone', duration: '0:05' },
       { title: 'Mandelbrot zoom (VP9)', duration: '0:12' },
       { title: 'Test pattern (H.264)', duration: '0:12' },
     ]);
     assert.equal(await page.$$eval('img[src="x"]', (els) => els.length), 0);
-    assert.equal(await page.$$eval('.thumb img', (els) => els.length), 4);
+    assert.equal(await page.$$eval('.thumb img', (els) => els.length), 5);
+    // Asked with canPlayType on the file's codec string: this chromium has no HEVC decoder.
+    const unplayable = await page.$$eval('.card', (els) =>
+      els.filter((el) => el.textContent!.includes('May not play in this browser')).map((el) => el.querySelector('.title')!.textContent),
+    );
+    assert.deepEqual(unplayable, ['Phone clip (HEVC)']);
     assert.deepEqual(dialogs, []);
     await page.screenshot({ path: path.join(output, 'library.png'), fullPage: true });
   });
@@ -83,9 +90,9 @@ describe('the library and player in a real browser', { skip }, () => {
   it('the filter narrows the grid as you type', async () => {
     await page.fill('input[name=q]', 'zoom');
     assert.deepEqual((await cards()).map((c) => c.title), ['Mandelbrot zoom (VP9)']);
-    assert.equal(await page.textContent('.count'), '1 of 5 files');
+    assert.equal(await page.textContent('.count'), '1 of 6 files');
     await page.fill('input[name=q]', '');
-    assert.equal((await cards()).length, 5);
+    assert.equal((await cards()).length, 6);
   });
 
   it('clicking a card opens the player, which plays and seeks', { timeout: 60_000 }, async () => {
@@ -128,6 +135,15 @@ describe('the library and player in a real browser', { skip }, () => {
       return { label: track.track.label, language: track.track.language, texts: [...track.track.cues].map((c) => c.text) };
     })()`);
     assert.deepEqual(cues, { label: 'English', language: 'en', texts: ['A <i>zoom</i> into the set'] });
+  });
+
+  it('a file this browser cannot play says so, with the reason and a download link', async () => {
+    await page.goto(`${server.url}/watch/Phone%20clip%20(HEVC).mp4`);
+    await page.waitForSelector('#notice:not([hidden])');
+    const text = (await page.textContent('#notice')) ?? '';
+    assert.match(text, /This browser cannot play this file: it does not support hvc1\./);
+    assert.equal(await page.getAttribute('#notice a', 'href'), '/media/Phone%20clip%20(HEVC).mp4?download=1');
+    await page.screenshot({ path: path.join(output, 'player-unplayable.png') });
   });
 
   it('the keyboard drives the player', async () => {

@@ -87,6 +87,14 @@ describe('probe on real files', { skip: ffmpegMissing }, () => {
     assert.equal(info.width, undefined);
   });
 
+  it('HEVC in MP4 and in Matroska give the same codec string (mp4box from hvcC, ours from CodecPrivate)', async () => {
+    const mp4 = await run('hevc-aac.mp4');
+    const mkv = await run('hevc-aac.mkv');
+    assert.match(mp4.videoCodec ?? '', /^hvc1\.1\.6\.L\d+\.[0-9A-F]+/i);
+    assert.equal(mkv.videoCodec, mp4.videoCodec);
+    assert.deepEqual([mkv.width, mkv.height], [320, 240]);
+  });
+
   it('a truncated file: a clear reason', async () => {
     const info = await run('truncated.mp4');
     assert.equal(info.container, 'mp4');

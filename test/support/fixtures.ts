@@ -20,6 +20,9 @@ const RECIPES: Record<string, string[]> = {
   'vp9-opus.webm': [...src(3), ...tone(3), '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-c:a', 'libopus'],
   'h264-aac.mkv': [...src(2), ...tone(2), ...h264, '-c:a', 'aac'],
   'aac-only.m4a': [...tone(5), '-c:a', 'aac'],
+  // HEVC, which Debian's chromium cannot decode: the "cannot play in this browser" case.
+  'hevc-aac.mp4': [...src(2), ...tone(2), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart'],
+  'hevc-aac.mkv': [...src(2), ...tone(2), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
 };
 
 /**
