@@ -44,6 +44,7 @@ export function playbackType(entry: Pick<CatalogEntry, 'container' | 'kind' | 'v
   const prefix = entry.kind === 'audio' || entry.videoCodec === undefined ? 'audio' : 'video';
   if (entry.container === 'mp4' || entry.container === 'mov') return withCodecs(`${prefix}/mp4`);
   if (entry.container === 'webm' || entry.container === 'matroska') return withCodecs(`${prefix}/webm`);
+  if (entry.container === 'ogg' && entry.audioCodec !== undefined) return `audio/ogg; codecs="${entry.audioCodec}"`;
   const ext = entry.path.slice(entry.path.lastIndexOf('.') + 1).toLowerCase();
   return AUDIO_TYPES[ext];
 }

@@ -1,4 +1,5 @@
 import type { ByteReader, MediaInfo } from './media-info.js';
+import { probeFlac, probeMp3, probeOgg, probeWav } from './probe-audio.js';
 import { probeMatroska } from './probe-matroska.js';
 import { probeMp4 } from './probe-mp4.js';
 
@@ -24,6 +25,12 @@ export async function probe(name: string, reader: ByteReader): Promise<MediaInfo
     if (magic.subarray(0, 4).equals(EBML_MAGIC)) return await probeMatroska(reader);
     const box = magic.toString('latin1', 4, 8);
     if (box === 'ftyp' || box === 'moov' || box === 'free' || box === 'wide' || box === 'mdat') return await probeMp4(reader);
+    const four = magic.toString('latin1', 0, 4);
+    if (four === 'RIFF' && magic.toString('latin1', 8, 12) === 'WAVE') return await probeWav(reader);
+    if (four === 'fLaC') return await probeFlac(reader);
+    if (four === 'OggS') return await probeOgg(reader);
+    if (ext === 'flac') return await probeFlac(reader); // behind an ID3 tag
+    if (ext === 'mp3' || four.startsWith('ID3')) return await probeMp3(reader);
     if (MP4_EXTENSIONS.has(ext)) return await probeMp4(reader);
     if (MATROSKA_EXTENSIONS.has(ext)) return await probeMatroska(reader);
     return { container: ext };

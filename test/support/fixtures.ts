@@ -20,6 +20,12 @@ const RECIPES: Record<string, string[]> = {
   'vp9-opus.webm': [...src(3), ...tone(3), '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-c:a', 'libopus'],
   'h264-aac.mkv': [...src(2), ...tone(2), ...h264, '-c:a', 'aac'],
   'aac-only.m4a': [...tone(5), '-c:a', 'aac'],
+  'vbr.mp3': [...tone(3), '-c:a', 'libmp3lame', '-q:a', '4'],
+  'cbr-no-tag.mp3': [...tone(3), '-c:a', 'libmp3lame', '-b:a', '128k', '-write_xing', '0'],
+  'tone.flac': [...tone(3), '-c:a', 'flac'],
+  'tone.wav': [...tone(3), '-c:a', 'pcm_s16le'],
+  'opus.ogg': [...tone(3), '-c:a', 'libopus'],
+  'vorbis.ogg': [...tone(3), '-c:a', 'libvorbis'],
   // HEVC, which Debian's chromium cannot decode: the "cannot play in this browser" case.
   'hevc-aac.mp4': [...src(2), ...tone(2), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart'],
   'hevc-aac.mkv': [...src(2), ...tone(2), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
