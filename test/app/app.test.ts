@@ -44,6 +44,9 @@ describe('seekable serve: the app', () => {
     assert.ok(html.includes('<span class="title">&#60;img src=x onerror=alert(1)&#62;</span>'));
     assert.ok(!html.includes('notes.txt'));
     assert.ok(!html.includes('.secret'));
+    // Without posters, a card shows the browser's own frame, loaded by the page script when on screen.
+    assert.ok(html.includes('<video muted preload="none" tabindex="-1" data-src="/media/Trips/Z%C3%BCrich%20%26%20%22more%22.mp4#t=1">'));
+    assert.ok(!html.includes('<img src="/poster/'));
     // These files hold no real media: they are listed, marked unreadable, and the page still renders.
     assert.ok(html.includes('class="badge bad" title="not a Matroska/WebM file (no EBML header)"'));
   });
