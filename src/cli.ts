@@ -4,15 +4,23 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from './app/app.js';
+import { urlFor } from './app/html.js';
 import { progressReporter } from './app/progress.js';
+import { parseDuration, signQuery } from './serve/signing.js';
 
-const USAGE = `Usage: seekable serve <dir> [--host 127.0.0.1] [--port 8080] [--cache-dir <dir>]
+const USAGE = `Usage:
+  seekable serve <dir> [--host 127.0.0.1] [--port 8080] [--cache-dir <dir>] [--secret <s>]
+  seekable sign <path> [--ttl 1h] [--prefix] [--base-url http://127.0.0.1:8080] [--secret <s>]
 
-Serves the videos in <dir> over HTTP with full range and conditional support:
+serve: serves the videos in <dir> over HTTP with full range and conditional support:
   /                 the library page
   /watch/<path>     a player page
   /media/<path>     the file's bytes (?download=1 to download)
+  /api/library      the catalog as JSON
   /healthz          200 ok when the folder can be served
+
+sign: prints a link to /media/<path> that works until --ttl from now, or with --prefix,
+  the query string that opens every file under the folder <path> (append it to their URLs).
 
 Options:
   --host <addr>     address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
@@ -21,21 +29,35 @@ Options:
                     (default $XDG_CACHE_HOME/seekable, else ~/.cache/seekable)
   --no-posters      do not make poster images with ffmpeg
   --dotfiles        also serve files and folders whose name starts with "."
+  --secret <s>      require signed links for file bytes; repeat it (or set SEEKABLE_SECRET to
+                    "new,old") to accept old links while rotating; the first one signs
+  --ttl <time>      how long a signed link works: 90s, 15m, 1h, 7d (default 1h)
   -h, --help        this text`;
 
 /** A problem the user can fix: printed as one line, exit code 2, never a stack trace. */
 class UsageError extends Error {}
 
 interface ServeConfig {
+  command: 'serve';
   root: string;
   host: string;
   port: number;
   dotfiles: boolean;
   cacheDir: string | undefined;
   posters: boolean;
+  secrets: string[];
 }
 
-function parse(argv: string[]): ServeConfig | 'help' {
+interface SignConfig {
+  command: 'sign';
+  path: string;
+  ttl: number;
+  prefix: boolean;
+  baseUrl: string;
+  secrets: string[];
+}
+
+function parse(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig | 'help' {
   let parsed;
   try {
     parsed = parseArgs({
@@ -48,6 +70,10 @@ function parse(argv: string[]): ServeConfig | 'help' {
         dotfiles: { type: 'boolean', default: false },
         'cache-dir': { type: 'string' },
         'no-posters': { type: 'boolean', default: false },
+        secret: { type: 'string', multiple: true },
+        ttl: { type: 'string', default: '1h' },
+        prefix: { type: 'boolean', default: false },
+        'base-url': { type: 'string', default: 'http://127.0.0.1:8080' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -56,20 +82,45 @@ function parse(argv: string[]): ServeConfig | 'help' {
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
-  const [command, dir, ...rest] = positionals;
-  if (command !== 'serve') throw new UsageError(command === undefined ? 'missing command: seekable serve <dir>' : `unknown command '${command}'`);
-  if (dir === undefined) throw new UsageError('missing <dir>: seekable serve <dir>');
+  const [command, target, ...rest] = positionals;
+  if (command !== 'serve' && command !== 'sign') {
+    throw new UsageError(command === undefined ? 'missing command: seekable serve <dir>' : `unknown command '${command}'`);
+  }
+  if (target === undefined) throw new UsageError(command === 'serve' ? 'missing <dir>: seekable serve <dir>' : 'missing <path>: seekable sign <path>');
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  const secrets = (values.secret ?? (env.SEEKABLE_SECRET ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
+  if (secrets.some((s) => s.length < 16)) throw new UsageError('a secret must be at least 16 characters long');
+
+  if (command === 'sign') {
+    const ttl = parseDuration(values.ttl);
+    if (ttl === undefined || ttl === 0) throw new UsageError(`--ttl must be a duration like 90s, 15m, 1h or 7d, not '${values.ttl}'`);
+    if (secrets.length === 0) throw new UsageError('no secret: pass --secret or set SEEKABLE_SECRET');
+    if (!/^https?:\/\/[^/]+$/.test(values['base-url'].replace(/\/$/, ''))) throw new UsageError(`--base-url must be like http://host:port, not '${values['base-url']}'`);
+    return { command, path: target, ttl, prefix: values.prefix, baseUrl: values['base-url'].replace(/\/$/, ''), secrets };
+  }
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${values.port}'`);
   return {
-    root: path.resolve(dir),
+    command,
+    root: path.resolve(target),
     host: values.host,
     port,
     dotfiles: values.dotfiles,
     cacheDir: values['cache-dir'] === undefined ? undefined : path.resolve(values['cache-dir']),
     posters: !values['no-posters'],
+    secrets,
   };
+}
+
+/** `seekable sign`: a link to one file, or the query string that opens a whole folder. */
+function sign(config: SignConfig): string {
+  const expires = Math.floor(Date.now() / 1000) + config.ttl;
+  const key = config.path.replace(/^\/+/, '').replace(/^media\//, '');
+  if (config.prefix) {
+    const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
+    return `?${signQuery('', config.secrets[0]!, { expires, prefix })}`;
+  }
+  return `${config.baseUrl}${urlFor('/media/', key)}?${signQuery(key, config.secrets[0]!, { expires })}`;
 }
 
 async function checkFolder(root: string): Promise<void> {
@@ -101,12 +152,14 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 }
 
 async function serve(config: ServeConfig): Promise<void> {
+  if (config.secrets.length > 0) console.log('seekable: signed links required for file bytes');
   await checkFolder(config.root);
   const app = createApp({
     root: config.root,
     dotfiles: config.dotfiles,
     cacheDir: config.cacheDir,
     posters: config.posters,
+    secrets: config.secrets,
     onScanProgress: progressReporter(process.stderr, (line) => console.log(line)),
   });
   const server = createServer(app);
@@ -133,12 +186,10 @@ async function serve(config: ServeConfig): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const config = parse(argv);
-  if (config === 'help') {
-    console.log(USAGE);
-    return;
-  }
-  await serve(config);
+  const config = parse(argv, process.env);
+  if (config === 'help') console.log(USAGE);
+  else if (config.command === 'sign') console.log(sign(config));
+  else await serve(config);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -5,13 +5,14 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { methodNotAllowed, textPlan } from '../http/decide.js';
 import { Catalog, type CatalogEntry, type ScanProgress } from '../media/catalog.js';
-import { Posters } from '../media/posters.js';
+import { Posters, posterVersion } from '../media/posters.js';
 import { decodeSubtitles, srtToVtt } from '../media/srt-to-vtt.js';
 import { resourceReader } from '../media/resource-reader.js';
 import { keyFromPath, sendFile, serveKey, splitUrl, type HandlerOptions } from '../serve/handler.js';
 import { fail, sendPlan } from '../serve/send.js';
 import { FileSource } from '../source/file-source.js';
-import { entryView, type EntryView } from './entry-json.js';
+import { entryView, type EntryView, type Signer } from './entry-json.js';
+import { refusal, signQuery } from '../serve/signing.js';
 import { libraryPage, notFoundPage, watchPage, type SortOrder } from './pages.js';
 
 export interface AppOptions extends HandlerOptions {
@@ -23,6 +24,8 @@ export interface AppOptions extends HandlerOptions {
   posters?: boolean;
   /** Receives scan progress (the CLI draws a bar with it). */
   onScanProgress?: (progress: ScanProgress) => void;
+  /** With `secrets`: how long the links the pages and the API hand out stay valid (default 1 h). */
+  signTtl?: number;
 }
 
 export type App = ((req: IncomingMessage, res: ServerResponse) => void) & { catalog: Catalog };
@@ -65,10 +68,28 @@ export function createApp(options: AppOptions): App {
   });
   const posters = new Posters(path.join(cacheDir, 'posters'));
   const postersOn = async () => options.posters !== false && (await posters.available());
+  const secrets = options.secrets?.length ? options.secrets : undefined;
+  /**
+   * Signs the links handed out now. Expiries are rounded up to a window (an hour, or the TTL when
+   * shorter), so a link stays the same for a while and caches, posters above all, keep hitting;
+   * a link is valid for between one and two windows' worth of TTL.
+   */
+  const signer = (): Signer | undefined => {
+    if (secrets === undefined) return undefined;
+    const ttl = options.signTtl ?? 3600;
+    const window = Math.min(3600, ttl);
+    const expires = Math.ceil((Date.now() / 1000 + ttl) / window) * window;
+    return { expires, query: (key) => signQuery(key, secrets[0]!, { expires }) };
+  };
+  const view = async (entry: CatalogEntry) => entryView(entry, await postersOn(), signer());
   const views = async (entries: CatalogEntry[]) => {
     const on = await postersOn();
-    return entries.map((entry) => entryView(entry, on));
+    const sign = signer();
+    return entries.map((entry) => entryView(entry, on, sign));
   };
+  /** The refusal when signing is on and the request's token does not open `key`. */
+  const refused = (key: string | undefined, query: URLSearchParams) =>
+    secrets === undefined ? undefined : refusal(key, query, secrets, Date.now() / 1000);
 
   async function library(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
     const all = await views(catalog.list());
@@ -89,11 +110,10 @@ export function createApp(options: AppOptions): App {
   async function watch(req: IncomingMessage, res: ServerResponse, key: string | undefined): Promise<void> {
     const entry = await lookup(key);
     if (entry === undefined) return sendHtml(req, res, 404, notFoundPage());
-    const on = await postersOn();
-    const folder = entryView(entry, on).folder;
-    const siblings = (await views(catalog.list())).filter((v) => v.folder === folder);
+    const item = await view(entry);
+    const siblings = (await views(catalog.list())).filter((v) => v.folder === item.folder);
     const i = siblings.findIndex((v) => v.path === entry.path);
-    sendHtml(req, res, 200, watchPage({ item: siblings[i]!, previous: siblings[i - 1], next: siblings[i + 1], posters: on }));
+    sendHtml(req, res, 200, watchPage({ item, previous: siblings[i - 1], next: siblings[i + 1], posters: await postersOn() }));
   }
 
   async function poster(req: IncomingMessage, res: ServerResponse, key: string | undefined, version: string | null): Promise<void> {
@@ -101,7 +121,7 @@ export function createApp(options: AppOptions): App {
     const real = entry === undefined ? undefined : await source.resolve(entry.path);
     const file = entry === undefined || real === undefined ? undefined : await posters.get(entry, real);
     if (entry === undefined || file === undefined) return sendPlan(req, res, textPlan(404, 'No poster'));
-    const current = entryView(entry, true).posterUrl?.endsWith(`?v=${version}`) === true;
+    const current = version === posterVersion(entry);
     await sendFile(req, res, file, { ...options, cacheControl: current ? POSTER_CACHE : 'no-cache' });
   }
 
@@ -129,7 +149,7 @@ export function createApp(options: AppOptions): App {
     }
     const entry = await lookup(keyFromPath(rest));
     if (entry === undefined) return sendJson(req, res, 404, { error: 'not found' });
-    sendJson(req, res, 200, entryView(entry, await postersOn()));
+    sendJson(req, res, 200, await view(entry));
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -137,6 +157,12 @@ export function createApp(options: AppOptions): App {
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendPlan(req, res, methodNotAllowed());
     const under = (prefix: string) => (pathname.startsWith(prefix) ? keyFromPath(pathname.slice(prefix.length - 1)) : undefined);
 
+    // Bytes of files need a signed link when signing is on; checked before any lookup, so a refusal
+    // says nothing about whether the file exists.
+    for (const prefix of ['/media/', '/poster/', '/subtitles/']) {
+      const denied = pathname.startsWith(prefix) ? refused(under(prefix), query) : undefined;
+      if (denied !== undefined) return sendPlan(req, res, denied);
+    }
     if (pathname.startsWith('/media/')) {
       await serveKey(req, res, source, under('/media/'), { ...options, download: query.get('download') === '1' });
       return;

@@ -128,6 +128,29 @@ export const PLAYER_SCRIPT = String.raw`
     else prompt('Link', link);
   });
 
+  // Signed links expire. Halfway through their life the page asks the API for fresh ones and moves
+  // the player over, keeping its place, speed and play state, so playback never meets a 410.
+  function scheduleRenewal(expires) {
+    if (!expires) return;
+    setTimeout(renew, Math.max(1000, (expires * 1000 - Date.now()) / 2));
+  }
+  function renew() {
+    fetch('/api/library/' + entry.path.split('/').map(encodeURIComponent).join('/'))
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status)); })
+      .then(function (fresh) {
+        var t = media.currentTime, paused = media.paused, rate = media.playbackRate;
+        entry = fresh;
+        media.src = fresh.url;
+        media.currentTime = t;
+        media.playbackRate = rate;
+        if (!paused) media.play();
+        document.getElementById('download').href = fresh.downloadUrl;
+        scheduleRenewal(fresh.expires);
+      })
+      .catch(function () { setTimeout(renew, 10000); });
+  }
+  scheduleRenewal(entry.expires);
+
   var rates = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
   function nudgeRate(step) {
     var i = rates.indexOf(media.playbackRate);

@@ -25,25 +25,35 @@ export interface EntryView {
   faststart: boolean | null;
   error: string | null;
   subtitles: { url: string; lang: string | null; label: string }[];
+  /** When the signed URLs above stop working (Unix seconds); null when links are not signed. */
+  expires: number | null;
 }
 
-export function entryView(entry: CatalogEntry, posters: boolean): EntryView {
+/** Signs links: the query that opens one key, and when such tokens expire. */
+export interface Signer {
+  query(key: string): string;
+  expires: number;
+}
+
+export function entryView(entry: CatalogEntry, posters: boolean, signer?: Signer): EntryView {
   const slash = entry.path.lastIndexOf('/');
   const file = entry.path.slice(slash + 1);
   const dot = file.lastIndexOf('.');
-  const url = urlFor('/media/', entry.path);
+  // With signing on, each URL carries a token for its own key; the other parameters stay readable.
+  const link = (prefix: string, key: string, params = '') => {
+    const query = [params, signer?.query(key) ?? ''].filter(Boolean).join('&');
+    return `${urlFor(prefix, key)}${query === '' ? '' : `?${query}`}`;
+  };
   return {
     path: entry.path,
     title: dot > 0 ? file.slice(0, dot) : file,
     folder: slash < 0 ? '' : entry.path.slice(0, slash),
     kind: entry.kind,
-    url,
+    url: link('/media/', entry.path),
     watchUrl: urlFor('/watch/', entry.path),
-    downloadUrl: `${url}?download=1`,
+    downloadUrl: link('/media/', entry.path, 'download=1'),
     posterUrl:
-      posters && entry.kind === 'video' && entry.error === undefined
-        ? `${urlFor('/poster/', entry.path)}?v=${posterVersion(entry)}`
-        : null,
+      posters && entry.kind === 'video' && entry.error === undefined ? link('/poster/', entry.path, `v=${posterVersion(entry)}`) : null,
     size: entry.size,
     modified: new Date(entry.mtimeMs).toISOString(),
     container: entry.container,
@@ -55,6 +65,7 @@ export function entryView(entry: CatalogEntry, posters: boolean): EntryView {
     mime: playbackType(entry) ?? null,
     faststart: entry.faststart ?? null,
     error: entry.error ?? null,
-    subtitles: entry.subtitles.map((s) => ({ url: urlFor('/subtitles/', s.path), lang: s.lang ?? null, label: s.label })),
+    subtitles: entry.subtitles.map((s) => ({ url: link('/subtitles/', s.path), lang: s.lang ?? null, label: s.label })),
+    expires: signer?.expires ?? null,
   };
 }

@@ -4,8 +4,15 @@ import { FileSource, type FileSourceOptions } from '../source/file-source.js';
 import { openFile } from '../source/file-resource.js';
 import type { Source } from '../source/types.js';
 import { fail, respond, sendPlan, type SendOptions } from './send.js';
+import { refusal } from './signing.js';
 
-export interface HandlerOptions extends SendOptions, FileSourceOptions {}
+export interface HandlerOptions extends SendOptions, FileSourceOptions {
+  /**
+   * When set, every request needs a signed link (see signing.ts): the first secret is the one
+   * `signQuery` should use, and all of them are accepted, for key rotation.
+   */
+  secrets?: readonly string[];
+}
 
 /** A node:http listener that is also Express/Connect middleware: `next` is called for what is not ours. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
@@ -82,7 +89,13 @@ export function createHandler(root: string | Source, options: HandlerOptions = {
       return;
     }
     const { pathname, query } = splitUrl(req.url ?? '/');
-    void serveKey(req, res, source, keyFromPath(pathname), {
+    const key = keyFromPath(pathname);
+    const refused = options.secrets?.length ? refusal(key, query, options.secrets, Date.now() / 1000) : undefined;
+    if (refused !== undefined) {
+      sendPlan(req, res, refused);
+      return;
+    }
+    void serveKey(req, res, source, key, {
       ...options,
       download: query.get('download') === '1',
       fallthrough: next !== undefined,

@@ -13,8 +13,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const tsx = path.join(repo, 'node_modules/.bin/tsx');
 const cli = path.join(repo, 'src/cli.ts');
 
-function start(args: string[]) {
-  const child = spawn(tsx, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(tsx, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c));
@@ -23,8 +23,8 @@ function start(args: string[]) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
-async function run(args: string[]) {
-  const p = start(args);
+async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const p = start(args, env);
   const code = await p.exited;
   return { code, stdout: p.out(), stderr: p.err() };
 }
@@ -44,6 +44,9 @@ describe('seekable CLI', () => {
     ['a bad port', ['serve', '.', '--port', 'http'], /^seekable: --port must be a number from 0 to 65535, not 'http'\n$/],
     ['no command', [], /^seekable: missing command: seekable serve <dir>\n$/],
     ['no directory', ['serve'], /^seekable: missing <dir>/],
+    ['sign without a secret', ['sign', 'a.mp4'], /^seekable: no secret: pass --secret or set SEEKABLE_SECRET\n$/],
+    ['a short secret', ['serve', '.', '--secret', 'short'], /^seekable: a secret must be at least 16 characters long\n$/],
+    ['a bad --ttl', ['sign', 'a.mp4', '--secret', 'x'.repeat(16), '--ttl', 'soon'], /^seekable: --ttl must be a duration/],
   ];
   for (const [what, args, message] of usageFailures) {
     it(`${what}: one line on stderr, exit code 2`, async () => {
@@ -87,9 +90,36 @@ describe('seekable CLI', () => {
     });
   }
 
+  it('serve --secret refuses unsigned links; seekable sign makes ones that work', async () => {
+    const secret = 'a-secret-of-enough-length';
+    const p = start(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--secret', secret]);
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        p.child.stdout.on('data', () => {
+          const m = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(p.out());
+          if (m) resolve(m[1]!);
+        });
+        p.exited.then(() => reject(new Error(`exited early: ${p.err()}`)));
+      });
+      assert.equal((await request(`${base}/media/a.mp4`)).status, 403);
+      const signed = await run(['sign', 'a.mp4', '--ttl', '5m', '--base-url', base], { SEEKABLE_SECRET: `${secret},an-old-secret-being-rotated` });
+      assert.equal(signed.code, 0);
+      assert.match(signed.stdout, new RegExp(`^${base}/media/a\\.mp4\\?exp=\\d+&sig=[\\w-]{43}\\n$`));
+      const r = await request(signed.stdout.trim());
+      assert.equal(r.status, 200);
+      assert.equal(r.body.toString(), 'bytes');
+      const folder = await run(['sign', '', '--prefix', '--secret', secret]);
+      assert.match(folder.stdout, /^\?exp=\d+&scope=&sig=/);
+      assert.equal((await request(`${base}/media/a.mp4${folder.stdout.trim()}`)).status, 200);
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+  });
+
   it('--help prints usage and exits 0', async () => {
     const r = await run(['--help']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^Usage: seekable serve <dir>/);
+    assert.match(r.stdout, /^Usage:\n  seekable serve <dir>/);
   });
 });
