@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { opendir, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from './app/app.js';
 import { urlFor } from './app/html.js';
 import { progressReporter } from './app/progress.js';
+import { withAccessLog } from './serve/access-log.js';
+import { createMediaServer, DEFAULT_LIMITS, type ServerLimits } from './serve/create-server.js';
 import { parseDuration, signQuery } from './serve/signing.js';
 
 const USAGE = `Usage:
@@ -32,6 +34,10 @@ Options:
   --secret <s>      require signed links for file bytes; repeat it (or set SEEKABLE_SECRET to
                     "new,old") to accept old links while rotating; the first one signs
   --ttl <time>      how long a signed link works: 90s, 15m, 1h, 7d (default 1h)
+  --quiet           no access log (by default one JSON line per request on stdout)
+  --headers-timeout <time>  time a client has to send its request headers (default 10s)
+  --idle-timeout <time>     close connections with nothing moving for this long (default 60s; 0: never)
+  --max-connections <n>     refuse connections beyond this many (default 10000)
   -h, --help        this text`;
 
 /** A problem the user can fix: printed as one line, exit code 2, never a stack trace. */
@@ -46,6 +52,8 @@ interface ServeConfig {
   cacheDir: string | undefined;
   posters: boolean;
   secrets: string[];
+  quiet: boolean;
+  limits: Required<ServerLimits>;
 }
 
 interface SignConfig {
@@ -74,6 +82,10 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig
         ttl: { type: 'string', default: '1h' },
         prefix: { type: 'boolean', default: false },
         'base-url': { type: 'string', default: 'http://127.0.0.1:8080' },
+        quiet: { type: 'boolean', default: false },
+        'headers-timeout': { type: 'string', default: '10s' },
+        'idle-timeout': { type: 'string', default: '60s' },
+        'max-connections': { type: 'string', default: '10000' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -100,6 +112,15 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig
   }
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${values.port}'`);
+  const seconds = (flag: 'headers-timeout' | 'idle-timeout', min: number) => {
+    const value = parseDuration(values[flag]);
+    if (value === undefined || value < min) throw new UsageError(`--${flag} must be a duration like 10s or 2m${min > 0 ? '' : ' (0: never)'}, not '${values[flag]}'`);
+    return value * 1000;
+  };
+  const maxConnections = Number(values['max-connections']);
+  if (!/^\d+$/.test(values['max-connections']) || maxConnections < 1) {
+    throw new UsageError(`--max-connections must be a whole number above 0, not '${values['max-connections']}'`);
+  }
   return {
     command,
     root: path.resolve(target),
@@ -109,6 +130,13 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig
     cacheDir: values['cache-dir'] === undefined ? undefined : path.resolve(values['cache-dir']),
     posters: !values['no-posters'],
     secrets,
+    quiet: values.quiet,
+    limits: {
+      headersTimeout: seconds('headers-timeout', 1),
+      idleTimeout: seconds('idle-timeout', 0),
+      keepAliveTimeout: DEFAULT_LIMITS.keepAliveTimeout,
+      maxConnections,
+    },
   };
 }
 
@@ -162,7 +190,8 @@ async function serve(config: ServeConfig): Promise<void> {
     secrets: config.secrets,
     onScanProgress: progressReporter(process.stderr, (line) => console.log(line)),
   });
-  const server = createServer(app);
+  const listener = config.quiet ? app : withAccessLog(app, (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`));
+  const server = createMediaServer(listener, config.limits);
   await listen(server, config.host, config.port);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

@@ -47,6 +47,8 @@ describe('seekable CLI', () => {
     ['sign without a secret', ['sign', 'a.mp4'], /^seekable: no secret: pass --secret or set SEEKABLE_SECRET\n$/],
     ['a short secret', ['serve', '.', '--secret', 'short'], /^seekable: a secret must be at least 16 characters long\n$/],
     ['a bad --ttl', ['sign', 'a.mp4', '--secret', 'x'.repeat(16), '--ttl', 'soon'], /^seekable: --ttl must be a duration/],
+    ['a bad --idle-timeout', ['serve', '.', '--idle-timeout', 'never'], /^seekable: --idle-timeout must be a duration like 10s or 2m \(0: never\), not 'never'\n$/],
+    ['a bad --max-connections', ['serve', '.', '--max-connections', '0'], /^seekable: --max-connections must be a whole number above 0/],
   ];
   for (const [what, args, message] of usageFailures) {
     it(`${what}: one line on stderr, exit code 2`, async () => {
@@ -87,6 +89,15 @@ describe('seekable CLI', () => {
       p.child.kill(signal);
       assert.equal(await p.exited, 0);
       assert.equal(p.err(), '');
+      // The access log: one JSON line per request on stdout.
+      const log = p.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(
+        log.map((e) => [e.method, e.path, e.status, e.range]),
+        [
+          ['GET', '/healthz', 200, undefined],
+          ['GET', '/media/a.mp4', 206, 'bytes=1-2'],
+        ],
+      );
     });
   }
 
@@ -115,6 +126,20 @@ describe('seekable CLI', () => {
       p.child.kill('SIGTERM');
       await p.exited;
     }
+  });
+
+  it('--quiet: no access log', async () => {
+    const p = start(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--quiet']);
+    const url = await new Promise<string>((resolve) => {
+      p.child.stdout.on('data', () => {
+        const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(p.out());
+        if (m) resolve(m[1]!);
+      });
+    });
+    await request(`${url}media/a.mp4`);
+    p.child.kill('SIGTERM');
+    await p.exited;
+    assert.ok(!p.out().includes('{'), p.out());
   });
 
   it('--help prints usage and exits 0', async () => {
