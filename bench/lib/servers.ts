@@ -1,0 +1,142 @@
+/** Starts the three servers under test, each as its own process (group), and waits until they answer. */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { start, startNode, stop, type Child } from './procs.js';
+import { SMALL } from './media.js';
+
+export const SERVERS = ['nginx', 'express', 'seekable'] as const;
+export type ServerName = (typeof SERVERS)[number];
+
+export interface ServerContext {
+  tempDir: string;
+  mediaDir: string;
+  workers: number;
+  pin: string | undefined;
+}
+
+export interface RunningServer {
+  name: ServerName;
+  port: number;
+  /** The server's top process: its tree's RSS is the server's memory. */
+  pid: number;
+  child: Child;
+}
+
+/** A free loopback port (released just before the server binds it; nothing else here races for it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * nginx as a video server is usually set up: sendfile, tcp_nopush, keep-alive, no access log. Its
+ * prefix, temp paths, pid file and logs all live in the temp dir; no system file is read or written.
+ * keepalive_requests is raised from its default of 1000 so that, like Node, nginx never closes a busy
+ * keep-alive connection in the middle of a run.
+ */
+function nginxConfig(ctx: ServerContext, prefix: string, port: number): string {
+  const user = process.getuid?.() === 0 ? 'user root;' : ''; // as root, workers would otherwise be nobody, who cannot read our 0700 temp dir
+  return `${user}
+worker_processes ${ctx.workers};
+worker_rlimit_nofile 16384;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 8192; }
+http {
+  types { video/mp4 mp4; }
+  default_type application/octet-stream;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  client_body_temp_path ${prefix}/client_body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    root ${ctx.mediaDir};
+    location / { }
+  }
+}
+`;
+}
+
+function launch(name: ServerName, ctx: ServerContext, port: number): Child {
+  const pin = { pin: ctx.pin };
+  const nodeArgs = ['--dir', ctx.mediaDir, '--port', String(port), '--workers', String(ctx.workers)];
+  switch (name) {
+    case 'nginx': {
+      const prefix = path.join(ctx.tempDir, 'nginx');
+      mkdirSync(prefix, { recursive: true });
+      const conf = path.join(prefix, 'nginx.conf');
+      writeFileSync(conf, nginxConfig(ctx, prefix, port));
+      const args = ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log'), '-g', 'daemon off;'];
+      return start('nginx', 'nginx', args, pin);
+    }
+    case 'express':
+      return startNode('express', 'servers/express-static.ts', nodeArgs, pin);
+    case 'seekable':
+      return startNode('seekable', 'servers/seekable.ts', nodeArgs, pin);
+  }
+}
+
+/** Status of one `bytes=0-1` request, or undefined when nothing answers yet. */
+function probe(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: `/${SMALL}`, headers: { range: 'bytes=0-1' }, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+      res.on('error', () => resolve(undefined));
+    });
+    req.setTimeout(1000, () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
+}
+
+function describeFailure(name: ServerName, child: Child, ctx: ServerContext, why: string): Error {
+  let log = child.output();
+  if (name === 'nginx') {
+    try {
+      log += readFileSync(path.join(ctx.tempDir, 'nginx', 'error.log'), 'utf8');
+    } catch {
+      // no log yet
+    }
+  }
+  return new Error(`${name} ${why}\n${log.trim().split('\n').slice(-20).join('\n')}`);
+}
+
+export async function startServer(name: ServerName, ctx: ServerContext): Promise<RunningServer> {
+  const port = await freePort();
+  const child = launch(name, ctx, port);
+  let exited: number | string | undefined;
+  void child.exited.then((code) => (exited = code));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (exited !== undefined) {
+      await stop(child);
+      throw describeFailure(name, child, ctx, `exited (${exited}) before answering`);
+    }
+    if ((await probe(port)) !== undefined) return { name, port, pid: child.pid, child };
+    if (Date.now() > deadline) {
+      await stop(child);
+      throw describeFailure(name, child, ctx, 'did not answer within 20 s');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function stopServer(server: RunningServer): Promise<void> {
+  await stop(server.child);
+}

@@ -1,0 +1,154 @@
+/**
+ * seekable against nginx and Express static, on the same generated media, in interleaved rounds.
+ *   npx tsx bench/run.ts [--quick] [--rounds N] [--workers N]
+ * See bench/README.md for what it needs and what the columns mean.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { guard } from './lib/guard.js';
+import { createMedia } from './lib/media.js';
+import { installCleanup, isInterrupted, pinSelf, planPinning, REPO_ROOT, stopAll } from './lib/procs.js';
+import { absolutes, table, type Results } from './lib/report.js';
+import { measure, type Settings } from './lib/scenarios.js';
+import { SERVERS, startServer, stopServer, type ServerContext } from './lib/servers.js';
+
+const USAGE = 'usage: npx tsx bench/run.ts [--quick] [--rounds N] [--workers N]';
+
+function parseArgs(argv: string[]): { quick: boolean; rounds: number; workers: number } {
+  let quick = false;
+  let rounds: number | undefined;
+  let workers = 1;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const count = () => {
+      const value = Number(argv[++i]);
+      if (!Number.isInteger(value) || value < 1) throw new Error(`${arg} needs a positive whole number\n${USAGE}`);
+      return value;
+    };
+    if (arg === '--quick') quick = true;
+    else if (arg === '--rounds') rounds = count();
+    else if (arg === '--workers') workers = count();
+    else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  return { quick, rounds: rounds ?? (quick ? 1 : 3), workers };
+}
+
+/** The version line of a tool, or an error saying how to install it. */
+function requireTool(command: string, args: string[], install: string): string {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.error) throw new Error(`${command} not found: ${install}`);
+  return `${result.stdout}${result.stderr}`.trim().split('\n')[0] ?? command;
+}
+
+let tempDir: string | undefined;
+installCleanup(() => tempDir);
+
+async function main(): Promise<void> {
+  const { quick, rounds, workers } = parseArgs(process.argv.slice(2));
+  const nginxVersion = requireTool('nginx', ['-v'], 'apt-get install nginx');
+  const wrkVersion = requireTool('wrk', ['-v'], 'apt-get install wrk');
+  const expressVersion = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules/express/package.json'), 'utf8')) as { version: string })
+    .version;
+  const pinning = planPinning(workers);
+  pinSelf(pinning.load);
+
+  const seconds = quick ? 3 : 10;
+  const viewers = quick ? 200 : 1000;
+  const say = (line: string) => console.log(line);
+  say(`# seekable benchmark${quick ? ' (--quick)' : ''}`);
+  say('');
+  say(`- ${rounds} round(s), interleaved nginx → express → seekable; ${seconds} s per scenario; ${viewers} slow viewers`);
+  say(`- servers: ${nginxVersion.replace('nginx version: ', '')} (${workers} worker process${workers > 1 ? 'es' : ''}, sendfile on), express ${expressVersion} static, seekable createHandler on node:http${workers > 1 ? ` (node:cluster, ${workers} workers)` : ''}; Node ${process.version}`);
+  say(`- load: ${wrkVersion.split(' [')[0]} -t1, Node clients on raw sockets`);
+  say(`- ${pinning.note}`);
+  say('');
+
+  tempDir = mkdtempSync(path.join(os.tmpdir(), 'seekable-bench-'));
+  say(`creating media in ${tempDir} …`);
+  const media = createMedia(tempDir);
+  const ctx: ServerContext = { tempDir, mediaDir: media.dir, workers, pin: pinning.server };
+  const settings: Settings = {
+    seconds,
+    viewers,
+    viewerRate: 256 * 1024,
+    settleSeconds: quick ? 2 : 3,
+    latencySamples: 50,
+    ttfbSamples: 200,
+    loadPin: pinning.load,
+    media,
+  };
+
+  // Every server is checked before anything is measured, so a wrong one fails the run within seconds.
+  for (const name of SERVERS) {
+    const server = await startServer(name, ctx);
+    try {
+      await guard(name, server.port, media);
+    } finally {
+      await stopServer(server);
+    }
+    say(`correctness guard: ${name} ok`);
+  }
+
+  const results: Results = { nginx: [], express: [], seekable: [] };
+  const warnings: string[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const name of SERVERS) {
+      say(`\nround ${round}/${rounds}: ${name}`);
+      // A fresh process each round: the memory baseline is not what an earlier round left behind.
+      const server = await startServer(name, ctx);
+      try {
+        await guard(name, server.port, media);
+        const log = (line: string) => say(`  ${line}`);
+        const warn = (line: string) => {
+          warnings.push(`round ${round}, ${name}: ${line}`);
+          say(`  warning: ${line}`);
+        };
+        results[name].push(await measure(server, settings, log, warn));
+        if (server.child.proc.exitCode !== null || server.child.proc.signalCode !== null) {
+          throw new Error(`${name} died during the measurements:\n${server.child.output()}`);
+        }
+      } finally {
+        await stopServer(server);
+      }
+      // Anything a Node server printed besides its ready line is a failure it logged (seekable logs one line each).
+      const logged = server.child.output().split('\n').filter((line) => line.trim() !== '' && !line.includes(' ready on '));
+      if (logged.length > 0) {
+        warnings.push(`round ${round}, ${name}: the server logged ${logged.length} line(s), e.g. ${logged[0]}`);
+      }
+    }
+  }
+
+  say('');
+  say(table(results, viewers));
+  say('');
+  say(
+    `nginx: median over ${rounds} round(s)` +
+      (rounds > 1 ? ', (min–max) across rounds' : '') +
+      '. express, seekable: ratio to nginx measured in the same round (higher is better for MB/s and req/s, lower for KiB and ms); ' +
+      `MB = 10^6 bytes. ${pinning.note}.`,
+  );
+  say('');
+  say(absolutes(results));
+  if (warnings.length > 0) {
+    say('\nwarnings (figures they concern are suspect):');
+    for (const warning of warnings) say(`- ${warning}`);
+  }
+}
+
+main().then(
+  async () => {
+    await stopAll();
+    process.exit(0);
+  },
+  async (err: unknown) => {
+    if (isInterrupted()) return; // the signal handler is already stopping everything
+    console.error(`\nbenchmark aborted: ${err instanceof Error ? err.message : String(err)}`);
+    await stopAll();
+    process.exit(1);
+  },
+);

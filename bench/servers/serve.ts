@@ -1,0 +1,50 @@
+/**
+ * Shared by the Node servers of the benchmark: reads `--dir`, `--port` and `--workers` (or DIR, PORT,
+ * WORKERS), listens on 127.0.0.1, prints one "ready" line, and exits when the harness goes away.
+ * With more than one worker, a node:cluster primary forks them and they share the port.
+ */
+import cluster from 'node:cluster';
+import { createServer, type RequestListener } from 'node:http';
+
+function option(name: string, fallback: string | undefined): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i >= 0 ? process.argv[i + 1] : fallback;
+  if (value === undefined) throw new Error(`missing --${name}`);
+  return value;
+}
+
+export function serve(name: string, makeListener: (dir: string) => RequestListener): void {
+  const dir = option('dir', process.env['DIR']);
+  const port = Number(option('port', process.env['PORT']));
+  const workers = Number(option('workers', process.env['WORKERS'] ?? '1'));
+
+  if (cluster.isPrimary) {
+    // The harness holds our stdin open; when it goes away (even killed with SIGKILL), so do we.
+    process.stdin.on('end', () => process.exit(0)).on('error', () => process.exit(0)).resume();
+    process.on('SIGTERM', () => process.exit(0));
+  }
+
+  if (workers > 1 && cluster.isPrimary) {
+    let listening = 0;
+    let stopping = false;
+    process.on('exit', () => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+    });
+    cluster.on('exit', (worker, code, signal) => {
+      if (stopping) return;
+      console.error(`${name}: worker ${worker.process.pid} died (${signal ?? code})`);
+      process.exit(1);
+    });
+    cluster.on('listening', () => {
+      if (++listening === workers) console.log(`${name} ready on 127.0.0.1:${port} (${workers} workers)`);
+    });
+    for (let i = 0; i < workers; i++) cluster.fork();
+    return;
+  }
+
+  const server = createServer(makeListener(dir));
+  server.listen(port, '127.0.0.1', () => {
+    if (cluster.isPrimary) console.log(`${name} ready on 127.0.0.1:${port}`);
+  });
+}
