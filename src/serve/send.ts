@@ -104,13 +104,22 @@ export async function respond(
   }
 }
 
-/** Reports a failure and ends the response as well as it still can. */
+/** Out of descriptors (the process's or the system's): a passing condition, not a fault. */
+const EXHAUSTED = new Set(['EMFILE', 'ENFILE']);
+
+/**
+ * Reports a failure and ends the response as well as it still can. Running out of descriptors is
+ * answered 503 with Retry-After: the server recovers by itself as connections close, and a player
+ * that retries a second later gets its bytes.
+ */
 export function fail(req: IncomingMessage, res: ServerResponse, err: unknown, log = defaultLog): void {
   if (isAbort(err)) {
     res.destroy();
     return;
   }
-  log(`seekable: ${req.method} ${req.url}: ${describe(err)}`);
+  const code = (err as { code?: string } | null)?.code ?? '';
+  log(`seekable: ${req.method} ${req.url?.split('?')[0]}: ${describe(err)}`);
   if (res.headersSent) res.destroy();
+  else if (EXHAUSTED.has(code)) sendPlan(req, res, textPlan(503, 'Service Unavailable: too many open files', { 'Retry-After': '1' }));
   else sendPlan(req, res, textPlan(500, 'Internal Server Error'));
 }
