@@ -163,7 +163,13 @@ export class Catalog {
     let changed = false;
     let next = 0;
     this.progress = { done: 0, total: media.length, unreadable: 0, finished: false, elapsedMs: 0 };
-    const report = () => this.options.onProgress?.({ ...this.progress, elapsedMs: Date.now() - started });
+    const report = () => {
+      try {
+        this.options.onProgress?.({ ...this.progress, elapsedMs: Date.now() - started });
+      } catch {
+        // A failing progress display must not stop the scan.
+      }
+    };
 
     const work = async () => {
       while (next < media.length) {

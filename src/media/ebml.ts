@@ -47,9 +47,12 @@ export function* children(buf: Buffer, start: number, end: number): Generator<Eb
   }
 }
 
+/** An unsigned integer element (at most 8 bytes, RFC 8794 §7.2); NaN for anything longer. */
 export function readUint(buf: Buffer, el: EbmlElement): number {
+  const size = el.size ?? 0;
+  if (size > 8) return NaN; // a hostile size would otherwise be a loop of 2^52 steps
   let value = 0;
-  for (let i = 0; i < (el.size ?? 0); i++) value = value * 256 + (buf[el.dataStart + i] ?? 0);
+  for (let i = 0; i < size; i++) value = value * 256 + (buf[el.dataStart + i] ?? 0);
   return value;
 }
 

@@ -15,6 +15,9 @@ export interface PosterOptions {
   timeoutMs?: number;
 }
 
+/** ffmpeg's demuxer for each container our probes recognise; other files get no poster. */
+const DEMUXERS: Record<string, string> = { mp4: 'mov', mov: 'mov', webm: 'matroska', matroska: 'matroska', ogg: 'ogg' };
+
 /** The version of a poster: changes whenever the video's bytes do, so its URL can be cached forever. */
 export function posterVersion(entry: Pick<CatalogEntry, 'path' | 'size' | 'mtimeMs'>): string {
   return createHash('sha1').update(`${entry.path}\0${entry.size}\0${entry.mtimeMs}`).digest('hex').slice(0, 16);
@@ -48,7 +51,8 @@ export class Posters {
 
   /** The JPEG file of a video's poster (made now if needed), or undefined when none can be made. */
   async get(entry: CatalogEntry, file: string): Promise<string | undefined> {
-    if (entry.kind !== 'video' || entry.error !== undefined || !(await this.available())) return undefined;
+    const format = DEMUXERS[entry.container];
+    if (entry.kind !== 'video' || entry.error !== undefined || format === undefined || !(await this.available())) return undefined;
     const version = posterVersion(entry);
     if (this.failed.has(version)) return undefined;
     const target = path.join(this.dir, `${version}.jpg`);
@@ -60,7 +64,7 @@ export class Posters {
     }
     let job = this.inflight.get(version);
     if (job === undefined) {
-      job = this.limited(() => this.extract(file, target, (entry.duration ?? 0) * 0.1)).then(
+      job = this.limited(() => this.extract(file, format, target, (entry.duration ?? 0) * 0.1)).then(
         (ok) => (ok ? target : (this.failed.add(version), undefined)),
       );
       this.inflight.set(version, job);
@@ -81,11 +85,14 @@ export class Posters {
   }
 
   /** One frame at `at` seconds, scaled, as JPEG; written to a temp name and renamed when complete. */
-  private async extract(file: string, target: string, at: number): Promise<boolean> {
+  private async extract(file: string, format: string, target: string, at: number): Promise<boolean> {
     await mkdir(this.dir, { recursive: true });
     const tmp = `${target}.${process.pid}.tmp.jpg`;
     const width = this.options.width ?? 480;
-    const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-ss', at.toFixed(2), '-i', file];
+    // The demuxer is named, never guessed: left to guess, ffmpeg reads an HLS playlist or a concat list
+    // dressed as a video and follows it to files outside the root. "file:" keeps the path a path.
+    const input = ['-f', format, '-i', `file:${file}`];
+    const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-ss', at.toFixed(2), ...input];
     args.push('-frames:v', '1', '-vf', `scale=${width}:-2`, '-q:v', '5', tmp);
     const ok = await new Promise<boolean>((resolve) => {
       const child = spawn(this.options.ffmpeg ?? 'ffmpeg', args, { stdio: 'ignore' });

@@ -85,7 +85,7 @@ export async function probeOgg(reader: ByteReader): Promise<MediaInfo> {
     if (pos + 18 > tail.length || tail.readUInt32LE(pos + 14) !== serial) continue;
     const granule = tail.readBigInt64LE(pos + 6);
     if (granule < 0n) continue;
-    info.duration = Math.max(0, Number(granule) - preSkip) / rate;
+    if (rate > 0) info.duration = Math.max(0, Number(granule) - preSkip) / rate;
     break;
   }
   return info;
@@ -111,6 +111,7 @@ export async function probeMp3(reader: ByteReader): Promise<MediaInfo> {
   const rate = RATES[version]?.[(head[pos + 2]! >> 2) & 0x03];
   const mono = head[pos + 3]! >> 6 === 3;
   if (bitrate === undefined || rate === undefined) return { ...info, error: 'invalid MP3 frame header' };
+  if (bitrate === 0) return info; // "free format": no bitrate to compute a length from
   const samplesPerFrame = version === 3 ? 1152 : 576;
   // A Xing/Info header (VBR, and LAME's CBR) sits after the side information of the first frame.
   const xing = pos + 4 + (version === 3 ? (mono ? 17 : 32) : mono ? 9 : 17);

@@ -1,5 +1,11 @@
-import { createFile, MP4BoxBuffer, type Movie } from 'mp4box';
+import { createFile, Log, MP4BoxBuffer, type Movie } from 'mp4box';
 import type { ByteReader, MediaInfo } from './media-info.js';
+
+// mp4box writes what it cannot parse (an unknown '©swr' box in a camera's MOV, say) to the console at
+// its lowest level, which cannot be raised. A server's output is not the place for it; whatever makes a
+// file unreadable reaches the user as the probe's `error`.
+Log.error = () => {};
+Log.warn = () => {};
 
 interface TopBox {
   type: string;
@@ -9,6 +15,30 @@ interface TopBox {
 
 /** The moov of a multi-hour file is a few MiB; anything past this is not a moov we should load. */
 const MAX_MOOV = 64 * 1024 * 1024;
+/** An ftyp is a brand list: a few dozen bytes. One claiming more is not read. */
+const MAX_FTYP = 4096;
+/** Boxes whose children are boxes, down to the sample tables. */
+const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'edts', 'mvex', 'dinf']);
+/**
+ * Sample size tables: mp4box turns each entry into an object, so a 10-minute PCM track (28 million
+ * samples) or a 30 KB file claiming 4 billion exhausts the heap. Nothing we report needs them.
+ */
+const SAMPLE_TABLES = new Set(['stsz', 'stz2']);
+
+/**
+ * Renames the sample size tables in a moov to 'free' (same size, so every offset stays), which mp4box
+ * skips: duration, dimensions and codecs come from mvhd, tkhd, mdhd and stsd.
+ */
+function neuterSampleTables(moov: Buffer, start = 8, end = moov.length): void {
+  for (let pos = start; pos + 8 <= end; ) {
+    const size = moov.readUInt32BE(pos);
+    const type = moov.toString('latin1', pos + 4, pos + 8);
+    if (size < 8 || pos + size > end) return; // malformed: mp4box will say so
+    if (SAMPLE_TABLES.has(type)) moov.write('free', pos + 4, 'latin1');
+    else if (CONTAINERS.has(type)) neuterSampleTables(moov, pos + 8, pos + size);
+    pos += size;
+  }
+}
 const PRINTABLE_TYPE = /^[\x20-\x7e]{4}$/;
 
 /**
@@ -55,18 +85,22 @@ export async function probeMp4(reader: ByteReader): Promise<MediaInfo> {
   if (moov === undefined) return { ...info, error: problem ?? 'no moov box: the file is truncated or still being written' };
   if (moov.start + moov.size > reader.size) return { ...info, error: 'the moov box is truncated' };
   if (moov.size > MAX_MOOV) return { ...info, error: `the moov box is ${moov.size} bytes, more than we read` };
+  if (ftyp !== undefined && ftyp.size > MAX_FTYP) return { ...info, error: `invalid ftyp box (${ftyp.size} bytes)` };
 
   const file = createFile();
   let movie: Movie | undefined;
   let failure: string | undefined;
   file.onReady = (m) => (movie = m);
   file.onError = (module, message) => (failure = `${module}: ${message}`);
+  // Old QuickTime files have no ftyp, and mp4box's summary reads its brands: give it QuickTime's.
+  if (ftyp === undefined) Object.assign(file, { ftyp: { major_brand: 'qt  ', compatible_brands: [] } });
   try {
-    // mp4box reads a contiguous stream: every box up to the moov is given, but only ftyp and moov
-    // whole; for the others (mdat above all) the header is enough for it to skip to the next box.
+    // mp4box reads a contiguous stream: every box up to the moov is given, small ones (ftyp, free,
+    // wide) whole; of an mdat, the header is enough for it to skip to the next box.
     for (const box of boxes.slice(0, boxes.indexOf(moov) + 1)) {
-      const whole = box === moov || box.type === 'ftyp';
+      const whole = box === moov || (box.type !== 'mdat' && box.size <= MAX_FTYP);
       const bytes = await reader.read(box.start, whole ? box.size : Math.min(box.size, 16));
+      if (box === moov) neuterSampleTables(bytes);
       const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
       file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(copy, box.start));
     }
@@ -77,13 +111,16 @@ export async function probeMp4(reader: ByteReader): Promise<MediaInfo> {
   if (movie === undefined) return { ...info, error: `could not parse the moov box${failure ? ` (${failure})` : ''}` };
 
   if (movie.brands.includes('qt  ')) info.container = 'mov';
+  // A fragmented file without mehd has no duration in its moov (it is in the fragments): say nothing
+  // rather than 0.
+  const fragments = movie.fragment_duration;
   const duration =
     movie.duration > 0 && movie.timescale > 0
       ? movie.duration / movie.timescale
-      : movie.fragment_duration && movie.timescale > 0
-        ? movie.fragment_duration.num / movie.fragment_duration.den
+      : fragments && fragments.num > 0 && fragments.den > 0
+        ? fragments.num / fragments.den
         : undefined;
-  if (duration !== undefined) info.duration = duration;
+  if (duration !== undefined && Number.isFinite(duration)) info.duration = duration;
   const video = movie.videoTracks[0];
   if (video !== undefined) {
     info.width = video.video?.width ?? video.track_width;

@@ -1,4 +1,5 @@
 import type { ByteReader, MediaInfo } from './media-info.js';
+import { mediaKind } from './media-kind.js';
 import { probeFlac, probeMp3, probeOgg, probeWav } from './probe-audio.js';
 import { probeMatroska } from './probe-matroska.js';
 import { probeMp4 } from './probe-mp4.js';
@@ -33,6 +34,8 @@ export async function probe(name: string, reader: ByteReader): Promise<MediaInfo
     if (ext === 'mp3' || four.startsWith('ID3')) return await probeMp3(reader);
     if (MP4_EXTENSIONS.has(ext)) return await probeMp4(reader);
     if (MATROSKA_EXTENSIONS.has(ext)) return await probeMatroska(reader);
+    // A video extension over content no parser recognises: listed, flagged, and never handed to ffmpeg.
+    if (mediaKind(name) === 'video') return { container: ext, error: `not a recognised ${ext} file` };
     return { container: ext };
   } catch (err) {
     return { container: ext, error: `could not read the file (${err instanceof Error ? err.message : String(err)})` };

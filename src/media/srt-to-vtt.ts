@@ -33,8 +33,10 @@ function timestamp(h: string | undefined, m: string, s: string, ms: string): str
 
 function cleanText(line: string): string {
   return line
-    .replace(/\{\\[^}]*\}/g, '') // {\an8}, {\i1}: SSA override codes
-    .replace(/<\/?font[^>]*>/gi, '')
+    // Neither class may cross the next opening character: "[^}]*" would rescan the rest of the line from
+    // every "{\\" (quadratic, minutes for a hostile 10 MB line).
+    .replace(/\{\\[^{}]*\}/g, '') // {\an8}, {\i1}: SSA override codes
+    .replace(/<\/?font[^<>]*>/gi, '')
     .replace(/<(\/?)([ibu])>/gi, (_, slash: string, tag: string) => `<${slash}${tag.toLowerCase()}>`)
     .replace(/-->/g, '->'); // "-->" inside cue text would end the cue in WebVTT
 }

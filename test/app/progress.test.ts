@@ -27,6 +27,12 @@ describe('progressReporter', () => {
     assert.deepEqual(lines, ['seekable: 4 media files scanned in 1.2 s, 1 unreadable']);
   });
 
+  it('never sends control characters from a file name to the terminal', () => {
+    const { writes, stream } = fakeStream(true);
+    progressReporter(stream, () => {})({ ...at(1), current: 'a\x1b]52;c;ZXZpbA==\x07b.mp4' });
+    assert.deepEqual(writes, ['\r\x1b[2K[######..................] 1/4 a?]52;c;ZXZpbA==?b.mp4']);
+  });
+
   it('writes no bar off a terminal, only the summary', () => {
     const { writes, stream } = fakeStream(false);
     const lines: string[] = [];

@@ -26,6 +26,7 @@ const RECIPES: Record<string, string[]> = {
   'tone.wav': [...tone(3), '-c:a', 'pcm_s16le'],
   'opus.ogg': [...tone(3), '-c:a', 'libopus'],
   'vorbis.ogg': [...tone(3), '-c:a', 'libvorbis'],
+  'fragmented.mp4': [...src(2), ...h264, '-movflags', '+frag_keyframe+empty_moov'],
   // HEVC, which Debian's chromium cannot decode: the "cannot play in this browser" case.
   'hevc-aac.mp4': [...src(2), ...tone(2), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart'],
   'hevc-aac.mkv': [...src(2), ...tone(2), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
