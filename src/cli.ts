@@ -31,6 +31,7 @@ Options:
                     (default $XDG_CACHE_HOME/seekable, else ~/.cache/seekable)
   --no-posters      do not make poster images with ffmpeg
   --dotfiles        also serve files and folders whose name starts with "."
+  --no-hardlinks    refuse files that have other hard links (for roots others can write to)
   --secret <s>      require signed links for file bytes; repeat it (or set SEEKABLE_SECRET to
                     "new,old") to accept old links while rotating; the first one signs
   --ttl <time>      how long a signed link works: 90s, 15m, 1h, 7d (default 1h)
@@ -49,6 +50,7 @@ interface ServeConfig {
   host: string;
   port: number;
   dotfiles: boolean;
+  hardLinks: boolean;
   cacheDir: string | undefined;
   posters: boolean;
   secrets: string[];
@@ -76,6 +78,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: '8080' },
         dotfiles: { type: 'boolean', default: false },
+        'no-hardlinks': { type: 'boolean', default: false },
         'cache-dir': { type: 'string' },
         'no-posters': { type: 'boolean', default: false },
         secret: { type: 'string', multiple: true },
@@ -127,6 +130,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig
     host: values.host,
     port,
     dotfiles: values.dotfiles,
+    hardLinks: !values['no-hardlinks'],
     cacheDir: values['cache-dir'] === undefined ? undefined : path.resolve(values['cache-dir']),
     posters: !values['no-posters'],
     secrets,
@@ -185,6 +189,7 @@ async function serve(config: ServeConfig): Promise<void> {
   const app = createApp({
     root: config.root,
     dotfiles: config.dotfiles,
+    hardLinks: config.hardLinks,
     cacheDir: config.cacheDir,
     posters: config.posters,
     secrets: config.secrets,

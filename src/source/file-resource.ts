@@ -115,12 +115,13 @@ class RangeReader extends Readable {
 }
 
 /** Wraps a descriptor and its fstat as a Resource. */
-export function fileResource(fd: number, stats: fs.Stats, chunk = DEFAULT_CHUNK): Resource {
+export function fileResource(fd: number, stats: fs.Stats, chunk = DEFAULT_CHUNK): Resource & { links: number } {
   const file = new SharedFd(fd, stats);
   let released = false;
   return {
     size: stats.size,
     mtimeMs: stats.mtimeMs,
+    links: stats.nlink,
     open: (start, end) => new RangeReader(file, start, end, chunk),
     release: () => {
       if (released) return;
@@ -153,7 +154,7 @@ export function isMissing(err: unknown): boolean {
  * Decisions are then made on the fstat of the very descriptor that is streamed, so a file replaced
  * between lookup and read (new inode) is served consistently as the version that was looked up.
  */
-export async function openFile(path: string, chunk = DEFAULT_CHUNK): Promise<Resource | undefined> {
+export async function openFile(path: string, chunk = DEFAULT_CHUNK): Promise<(Resource & { links: number }) | undefined> {
   let fd: number;
   try {
     fd = await openFd(path);

@@ -8,6 +8,14 @@ export interface FileSourceOptions {
   dotfiles?: boolean;
   /** Bytes per read (default 64 KiB). */
   chunkSize?: number;
+  /**
+   * Serve files that have other hard links (default true). A hard link cannot be told from the file
+   * it links to, so a path check cannot keep it in the root; but making one needs read access to the
+   * target (Linux's protected_hardlinks), so it gives nothing a copy would not. Refusing them
+   * (false) suits a root that people you do not trust can write to. It also hides the hard-linked
+   * videos that download managers put in libraries.
+   */
+  hardLinks?: boolean;
 }
 
 /**
@@ -33,6 +41,7 @@ export class FileSource implements Source {
   private realRoot: Promise<string> | undefined;
   private readonly dotfiles: boolean;
   private readonly chunkSize: number;
+  private readonly hardLinks: boolean;
 
   constructor(
     readonly root: string,
@@ -40,6 +49,7 @@ export class FileSource implements Source {
   ) {
     this.dotfiles = options.dotfiles ?? false;
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+    this.hardLinks = options.hardLinks ?? true;
   }
 
   /** The root with symlinks resolved, read once: a root that is itself a symlink works. */
@@ -71,7 +81,12 @@ export class FileSource implements Source {
 
   async stat(key: string): Promise<Resource | undefined> {
     const real = await this.resolve(key);
-    return real === undefined ? undefined : openFile(real, this.chunkSize);
+    const resource = real === undefined ? undefined : await openFile(real, this.chunkSize);
+    if (resource !== undefined && !this.hardLinks && resource.links > 1) {
+      resource.release();
+      return undefined;
+    }
+    return resource;
   }
 
   /**
