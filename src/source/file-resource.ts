@@ -77,8 +77,10 @@ class RangeReader extends Readable {
       fs.fstat(this.file.fd, (statErr, now) => {
         if (this.afterRead !== undefined) return this.done();
         if (statErr) return this.fail(statErr);
+        // Growth is allowed: appending (a recording still being written, a download in progress) leaves
+        // the promised bytes as they were. The cost: a rewrite that also grows the file goes unnoticed.
         const before = this.file.stats;
-        if (now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
+        if (now.size < before.size || (now.size === before.size && now.mtimeMs !== before.mtimeMs)) {
           return this.fail(new ChangedError(`file modified while being sent (byte ${this.pos} of ${this.end + 1})`));
         }
         this.deliver(chunk, true);

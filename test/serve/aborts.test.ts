@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, open, rename, rm, truncate, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, rename, rm, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -120,6 +120,41 @@ describe('aborted and changing downloads', () => {
     assert.equal(logs.length, 1);
     assert.match(logs[0]!, /ChangedError/);
     logs.length = 0;
+  });
+
+  /** Streams a whole file, running `midway` after the first chunk; resolves with what arrived. */
+  function streamWith(name: string, midway: () => Promise<void>): Promise<{ body: Buffer; complete: boolean; length: number }> {
+    return new Promise((resolve) => {
+      http.get(`${server.url}/${name}`, { agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.once('data', () => {
+          res.pause();
+          void midway().then(() => res.resume());
+        });
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('close', () => resolve({ body: Buffer.concat(chunks), complete: res.complete, length: Number(res.headers['content-length']) }));
+      });
+    });
+  }
+
+  it('a file growing while it streams: the response is exactly the length it announced', async () => {
+    const file = path.join(dir, 'growing.mp4');
+    await writeFile(file, Buffer.alloc(8 * MiB, 6));
+    const r = await streamWith('growing.mp4', () => appendFile(file, Buffer.alloc(4 * MiB, 7)));
+    assert.equal(r.complete, true);
+    assert.equal(r.length, 8 * MiB);
+    assert.ok(r.body.equals(Buffer.alloc(8 * MiB, 6)));
+    const next = await request(`${server.url}/growing.mp4`, { method: 'HEAD' });
+    assert.equal(next.headers['content-length'], String(12 * MiB)); // the next request sees the new size
+  });
+
+  it('a file deleted while it streams is still served whole, then 404', async () => {
+    const file = path.join(dir, 'deleted.mp4');
+    await writeFile(file, Buffer.alloc(8 * MiB, 8));
+    const r = await streamWith('deleted.mp4', () => unlink(file));
+    assert.equal(r.complete, true);
+    assert.ok(r.body.equals(Buffer.alloc(8 * MiB, 8)));
+    assert.equal((await request(`${server.url}/deleted.mp4`)).status, 404);
   });
 
   it('a file replaced between requests is served with its new validators', async () => {
