@@ -32,6 +32,8 @@ Options:
   --no-posters      do not make poster images with ffmpeg
   --dotfiles        also serve files and folders whose name starts with "."
   --no-hardlinks    refuse files that have other hard links (for roots others can write to)
+  --file-cache <time>       keep looked-up files open this long for the next requests (default 1s;
+                    0 turns it off, as on network filesystems where a stat can block)
   --secret <s>      require signed links for file bytes; repeat it (or set SEEKABLE_SECRET to
                     "new,old") to accept old links while rotating; the first one signs
   --ttl <time>      how long a signed link works: 90s, 15m, 1h, 7d (default 1h)
@@ -51,6 +53,7 @@ interface ServeConfig {
   port: number;
   dotfiles: boolean;
   hardLinks: boolean;
+  fileCacheMs: number;
   cacheDir: string | undefined;
   posters: boolean;
   secrets: string[];
@@ -79,6 +82,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig
         port: { type: 'string', default: '8080' },
         dotfiles: { type: 'boolean', default: false },
         'no-hardlinks': { type: 'boolean', default: false },
+        'file-cache': { type: 'string', default: '1s' },
         'cache-dir': { type: 'string' },
         'no-posters': { type: 'boolean', default: false },
         secret: { type: 'string', multiple: true },
@@ -115,7 +119,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig
   }
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${values.port}'`);
-  const seconds = (flag: 'headers-timeout' | 'idle-timeout', min: number) => {
+  const seconds = (flag: 'headers-timeout' | 'idle-timeout' | 'file-cache', min: number) => {
     const value = parseDuration(values[flag]);
     if (value === undefined || value < min) throw new UsageError(`--${flag} must be a duration like 10s or 2m${min > 0 ? '' : ' (0: never)'}, not '${values[flag]}'`);
     return value * 1000;
@@ -131,6 +135,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig
     port,
     dotfiles: values.dotfiles,
     hardLinks: !values['no-hardlinks'],
+    fileCacheMs: seconds('file-cache', 0),
     cacheDir: values['cache-dir'] === undefined ? undefined : path.resolve(values['cache-dir']),
     posters: !values['no-posters'],
     secrets,
@@ -190,6 +195,7 @@ async function serve(config: ServeConfig): Promise<void> {
     root: config.root,
     dotfiles: config.dotfiles,
     hardLinks: config.hardLinks,
+    cacheTtl: config.fileCacheMs,
     cacheDir: config.cacheDir,
     posters: config.posters,
     secrets: config.secrets,

@@ -175,7 +175,7 @@ export class Catalog {
       while (next < media.length) {
         const key = media[next++]!;
         this.progress.current = key;
-        const resource = await this.source.stat(key).catch(() => undefined);
+        const resource = await this.source.stat(key, { cache: false }).catch(() => undefined);
         if (resource !== undefined) {
           try {
             const cached = cache[key];

@@ -13,6 +13,9 @@ export interface SendOptions extends Pick<DecideOptions, 'cacheControl' | 'maxRa
 
 const defaultLog = (line: string) => console.error(line);
 
+/** Ranges shorter than this are read whole and sent in one write. */
+const SMALL_RANGE = 64 * 1024;
+
 /** Errors that only mean the client went away: no log line for them, players do this constantly. */
 const ABORTS = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED']);
 
@@ -36,6 +39,15 @@ async function execute(req: IncomingMessage, res: ServerResponse, plan: Plan, re
   const { body } = plan;
   if (body.type === 'none' || body.type === 'text' || resource === undefined) {
     sendPlan(req, res, plan);
+    return;
+  }
+  // Small ranges (Safari's bytes=0-1 probe, players' index reads): one read into one buffer, then
+  // headers and body in a single write. No stream, no pipeline, no listeners: per-request overhead,
+  // not copying, is what bounds these. A failed read is still before the headers: a clean 500.
+  if (body.type === 'bytes' && resource.read !== undefined && body.range.end - body.range.start < SMALL_RANGE) {
+    const bytes = await resource.read(body.range.start, body.range.end - body.range.start + 1);
+    res.writeHead(plan.status, plan.headers);
+    res.end(bytes);
     return;
   }
   // A response still queued behind an earlier one on a pipelined keep-alive socket never gets the

@@ -12,14 +12,19 @@ export class ChangedError extends Error {
   override name = 'ChangedError';
 }
 
-/** Bytes per read. 64 KiB keeps memory per slow viewer small; see PITFALLS.md for the trade-off. */
+/** First read of a stream: small enough for a slow viewer, the start for a fast one. */
 export const DEFAULT_CHUNK = 64 * 1024;
+/** Reads never shrink below this: fewer bytes per thread-pool hop would cost more than they save. */
+const MIN_READ = 16 * 1024;
+/** Nor grow past this: past 1 MiB throughput no longer improves, and memory per reader does. */
+const MAX_READ = 1024 * 1024;
 
 /**
- * An open descriptor shared by the lookup and the streams reading from it, closed when the last of
- * them lets go. Reads are positional (pread), so several streams never disturb one another.
+ * An open descriptor shared by everyone reading it (lookups, streams, the open-file cache), closed
+ * when the last of them lets go. Reads are positional (pread), so readers never disturb one another.
+ * Starts with one reference, owned by whoever opened it.
  */
-class SharedFd {
+export class SharedFd {
   private refs = 1;
   constructor(
     readonly fd: number,
@@ -37,9 +42,15 @@ class SharedFd {
  * Reads exactly [start, end] from a descriptor. Unlike fs.ReadStream it treats end-of-file before `end`
  * as an error, and it never lets the descriptor go while a read is still in flight on the thread pool
  * (closing then could hand the number to another open and read someone else's file).
+ *
+ * The read size adapts to the reader (the PITFALLS trade-off between throughput and memory per slow
+ * viewer): it grows fourfold, up to 1 MiB, while each chunk is taken at once, and halves, down to
+ * 16 KiB, when the consumer pushes back. A fast client gets big reads and few thread-pool hops; a
+ * slow viewer holds one small chunk.
  */
 class RangeReader extends Readable {
   private pos: number;
+  private size: number;
   private reads = 0;
   private reading = false;
   private afterRead: (() => void) | undefined;
@@ -48,15 +59,16 @@ class RangeReader extends Readable {
     private readonly file: SharedFd,
     start: number,
     private readonly end: number,
-    private readonly chunk: number,
+    initial: number,
   ) {
-    super({ highWaterMark: chunk });
+    super({ highWaterMark: MIN_READ });
     this.pos = start;
+    this.size = Math.max(MIN_READ, Math.min(MAX_READ, initial));
     file.ref();
   }
 
   override _read(): void {
-    const length = Math.min(this.chunk, this.end - this.pos + 1);
+    const length = Math.min(this.size, this.end - this.pos + 1);
     if (length <= 0) {
       this.push(null);
       return;
@@ -91,8 +103,11 @@ class RangeReader extends Readable {
 
   private deliver(chunk: Buffer, last: boolean): void {
     this.reading = false;
-    this.push(chunk);
+    const room = this.push(chunk);
     if (last) this.push(null);
+    // Taken at once (flowing, buffer not full): read more next time; held back: read less.
+    else if (room && this.readableFlowing !== false) this.size = Math.min(MAX_READ, this.size * 4);
+    else this.size = Math.max(MIN_READ, this.size / 2);
   }
 
   private fail(err: Error): void {
@@ -116,15 +131,29 @@ class RangeReader extends Readable {
   }
 }
 
-/** Wraps a descriptor and its fstat as a Resource. */
-export function fileResource(fd: number, stats: fs.Stats, chunk = DEFAULT_CHUNK): Resource & { links: number } {
-  const file = new SharedFd(fd, stats);
+export interface FileResource extends Resource {
+  /** Hard links to the file (1: none besides this one). */
+  links: number;
+}
+
+/** A Resource over a shared descriptor: it takes a reference now and gives it back on release. */
+export function fileResource(file: SharedFd, chunk = DEFAULT_CHUNK): FileResource {
+  file.ref();
   let released = false;
   return {
-    size: stats.size,
-    mtimeMs: stats.mtimeMs,
-    links: stats.nlink,
+    size: file.stats.size,
+    mtimeMs: file.stats.mtimeMs,
+    links: file.stats.nlink,
     open: (start, end) => new RangeReader(file, start, end, chunk),
+    read: (start, length) =>
+      new Promise((resolve, reject) => {
+        const buffer = Buffer.allocUnsafe(length);
+        fs.read(file.fd, buffer, 0, length, start, (err, bytesRead) => {
+          if (err) reject(err);
+          else if (bytesRead < length) reject(new ShortReadError(`file ended at byte ${start + bytesRead}, before ${start + length - 1}`));
+          else resolve(buffer);
+        });
+      }),
     release: () => {
       if (released) return;
       released = true;
@@ -152,11 +181,11 @@ export function isMissing(err: unknown): boolean {
 }
 
 /**
- * Opens a regular file by absolute path, no jail: for callers that resolved the path themselves.
- * Decisions are then made on the fstat of the very descriptor that is streamed, so a file replaced
- * between lookup and read (new inode) is served consistently as the version that was looked up.
+ * Opens a regular file as a shared descriptor (one reference, the caller's), or undefined when there
+ * is no regular file there. Decisions are made on the fstat of the very descriptor that is streamed,
+ * so a file replaced between lookup and read (new inode) is served consistently as one version.
  */
-export async function openFile(path: string, chunk = DEFAULT_CHUNK): Promise<(Resource & { links: number }) | undefined> {
+export async function openShared(path: string): Promise<SharedFd | undefined> {
   let fd: number;
   try {
     fd = await openFd(path);
@@ -166,11 +195,20 @@ export async function openFile(path: string, chunk = DEFAULT_CHUNK): Promise<(Re
   }
   try {
     const stats = await fstat(fd);
-    if (stats.isFile()) return fileResource(fd, stats, chunk);
+    if (stats.isFile()) return new SharedFd(fd, stats);
   } catch (err) {
     fs.close(fd, () => {});
     throw err;
   }
   fs.close(fd, () => {}); // a directory, device or FIFO is not a file to serve
   return undefined;
+}
+
+/** Opens a regular file by absolute path, no jail: for callers that resolved the path themselves. */
+export async function openFile(path: string, chunk = DEFAULT_CHUNK): Promise<FileResource | undefined> {
+  const file = await openShared(path);
+  if (file === undefined) return undefined;
+  const resource = fileResource(file, chunk);
+  file.unref(); // the resource holds the descriptor now
+  return resource;
 }

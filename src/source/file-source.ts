@@ -1,6 +1,7 @@
+import { statSync } from 'node:fs';
 import { opendir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_CHUNK, isMissing, openFile } from './file-resource.js';
+import { DEFAULT_CHUNK, fileResource, isMissing, openShared, type SharedFd } from './file-resource.js';
 import type { Resource, Source } from './types.js';
 
 export interface FileSourceOptions {
@@ -16,6 +17,26 @@ export interface FileSourceOptions {
    * videos that download managers put in libraries.
    */
   hardLinks?: boolean;
+  /**
+   * How long a looked-up file stays open for the next requests, in ms (default 1000; 0: no cache).
+   * Like nginx's open_file_cache: a hit skips realpath, open and fstat on the thread pool and is
+   * revalidated instead with one stat of the path on the spot, so a changed or replaced file is
+   * seen by the very next request. That stat blocks the event loop for the time of a metadata
+   * lookup (microseconds from the kernel's cache; on a slow network filesystem, set 0).
+   */
+  cacheTtl?: number;
+  /**
+   * Most files kept open by the cache (default 128: a video server's hot set is small, and every
+   * cached file holds a descriptor under limits that are often only 1,024).
+   */
+  cacheSize?: number;
+}
+
+interface CacheEntry {
+  file: SharedFd;
+  /** The path the key was found at, as joined under the root (not resolved): what is re-checked. */
+  path: string;
+  expires: number;
 }
 
 /**
@@ -42,6 +63,10 @@ export class FileSource implements Source {
   private readonly dotfiles: boolean;
   private readonly chunkSize: number;
   private readonly hardLinks: boolean;
+  private readonly cacheTtl: number;
+  private readonly cacheSize: number;
+  private readonly cache = new Map<string, CacheEntry>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     readonly root: string,
@@ -50,11 +75,16 @@ export class FileSource implements Source {
     this.dotfiles = options.dotfiles ?? false;
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
     this.hardLinks = options.hardLinks ?? true;
+    this.cacheTtl = options.cacheTtl ?? 1000;
+    this.cacheSize = options.cacheSize ?? 128;
   }
+
+  /** The root with symlinks resolved, once known (cache entries re-check paths under it). */
+  private rootPath: string | undefined;
 
   /** The root with symlinks resolved, read once: a root that is itself a symlink works. */
   private resolveRoot(): Promise<string> {
-    this.realRoot ??= realpath(this.root).catch((err: unknown) => {
+    this.realRoot ??= realpath(this.root).then((real) => (this.rootPath = real), (err: unknown) => {
       this.realRoot = undefined; // try again next time: the directory may appear
       throw err;
     });
@@ -79,14 +109,78 @@ export class FileSource implements Source {
     return real;
   }
 
-  async stat(key: string): Promise<Resource | undefined> {
+  async stat(key: string, options: { cache?: boolean } = {}): Promise<Resource | undefined> {
+    const useCache = this.cacheTtl > 0 && options.cache !== false;
+    const cached = useCache ? this.cached(key) : undefined;
+    if (cached !== undefined) return this.resourceFor(cached);
     const real = await this.resolve(key);
-    const resource = real === undefined ? undefined : await openFile(real, this.chunkSize);
-    if (resource !== undefined && !this.hardLinks && resource.links > 1) {
-      resource.release();
-      return undefined;
-    }
+    const file = real === undefined ? undefined : await openShared(real);
+    if (file === undefined) return undefined;
+    const resource = this.resourceFor(file);
+    if (useCache) this.remember(key, file); // the cache keeps the opener's reference
+    else file.unref();
     return resource;
+  }
+
+  private resourceFor(file: SharedFd): Resource | undefined {
+    return !this.hardLinks && file.stats.nlink > 1 ? undefined : fileResource(file, this.chunkSize);
+  }
+
+  /**
+   * The cached descriptor of a key while it is fresh and the path still leads to the same, unchanged
+   * file; anything else drops the entry, and the caller looks the key up in full (jail included).
+   */
+  private cached(key: string): SharedFd | undefined {
+    const entry = this.cache.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expires >= Date.now()) {
+      let now: ReturnType<typeof statSync> | undefined;
+      try {
+        now = statSync(entry.path, { throwIfNoEntry: false });
+      } catch {
+        now = undefined;
+      }
+      const was = entry.file.stats;
+      if (now !== undefined && now.ino === was.ino && now.dev === was.dev && now.size === was.size && now.mtimeMs === was.mtimeMs) {
+        return entry.file;
+      }
+    }
+    this.forget(key, entry);
+    return undefined;
+  }
+
+  private remember(key: string, file: SharedFd): void {
+    const old = this.cache.get(key);
+    if (old !== undefined) this.forget(key, old);
+    this.cache.set(key, { file, path: path.join(this.rootPath ?? this.root, key), expires: Date.now() + this.cacheTtl });
+    if (this.cache.size > this.cacheSize) {
+      const [oldestKey, oldest] = this.cache.entries().next().value!;
+      this.forget(oldestKey, oldest);
+    }
+    // Expired entries are closed within a TTL even when nobody asks for them again (a deleted file
+    // held open keeps its disk space). The timer does not keep the process alive.
+    this.sweeper ??= setInterval(() => this.sweep(), Math.max(this.cacheTtl, 250)).unref();
+  }
+
+  private forget(key: string, entry: CacheEntry): void {
+    if (this.cache.get(key) === entry) this.cache.delete(key);
+    entry.file.unref();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.cache) if (entry.expires < now) this.forget(key, entry);
+    if (this.cache.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
+  /** Closes every cached descriptor (for a clean shutdown, and for tests that count descriptors). */
+  close(): void {
+    for (const [key, entry] of this.cache) this.forget(key, entry);
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   /**

@@ -12,12 +12,21 @@ export interface Resource extends Representation {
    * read than that (the file shrank): a short body would contradict the Content-Length already sent.
    */
   open(start: number, end: number): Readable;
+  /**
+   * Reads `length` bytes from `start` into one buffer, for small ranges: no stream, one I/O. Optional;
+   * it rejects rather than resolving short.
+   */
+  read?(start: number, length: number): Promise<Buffer>;
   /** Gives up the lookup's hold. Idempotent. */
   release(): void;
 }
 
 /** Where bytes come from. A Source never builds a status code or a header. */
 export interface Source {
-  /** Looks up a key (a decoded, '/'-separated relative path); undefined when there is no such file. */
-  stat(key: string): Promise<Resource | undefined>;
+  /**
+   * Looks up a key (a decoded, '/'-separated relative path); undefined when there is no such file.
+   * `cache: false` asks a source that keeps looked-up files open not to keep this one (a scan that
+   * visits every file once must not fill a cache meant for the files being watched).
+   */
+  stat(key: string, options?: { cache?: boolean }): Promise<Resource | undefined>;
 }

@@ -12,10 +12,14 @@ import { fileURLToPath } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const prlimitMissing = spawnSync('prlimit', ['--version']).status === 0 ? false : 'prlimit (util-linux) is not installed';
 
-/** A GET on a fresh connection: its status, or 'closed' when the connection ended without an answer. */
-function get(port: number): Promise<{ status: number | 'closed'; retryAfter?: string }> {
+/**
+ * A GET on a fresh connection for file number `n`: its status, or 'closed' when the connection ended
+ * without an answer. The server runs with --file-cache 0, so each request needs an open of its own:
+ * that open, not accept, must be the one that meets the limit.
+ */
+function get(port: number, n: number): Promise<{ status: number | 'closed'; retryAfter?: string }> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/media/a.mp4', agent: false }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: `/media/a${n}.mp4`, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] }));
     });
@@ -26,11 +30,11 @@ function get(port: number): Promise<{ status: number | 'closed'; retryAfter?: st
 describe('running out of file descriptors', { skip: prlimitMissing }, () => {
   it('answers 503 with Retry-After while descriptors are exhausted, and recovers by itself', { timeout: 60_000 }, async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'seekable-emfile-'));
-    await writeFile(path.join(dir, 'a.mp4'), 'bytes');
+    for (let n = 0; n < 200; n++) await writeFile(path.join(dir, `a${n}.mp4`), 'bytes');
     // The server under a limit of 80 descriptors; idle connections use them up one by one.
     const child = spawn(
       'prlimit',
-      ['--nofile=80:80', '--', path.join(repo, 'node_modules/.bin/tsx'), path.join(repo, 'src/cli.ts'), 'serve', dir, '--port', '0', '--quiet', '--no-posters', '--cache-dir', path.join(dir, '.cache')],
+      ['--nofile=80:80', '--', path.join(repo, 'node_modules/.bin/tsx'), path.join(repo, 'src/cli.ts'), 'serve', dir, '--port', '0', '--quiet', '--no-posters', '--file-cache', '0', '--cache-dir', path.join(dir, '.cache')],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -46,7 +50,8 @@ describe('running out of file descriptors', { skip: prlimitMissing }, () => {
         });
         child.on('exit', () => reject(new Error(`server exited: ${err}`)));
       });
-      assert.equal((await get(port)).status, 200);
+      let n = 0;
+      assert.equal((await get(port, n++)).status, 200);
       const seen: (number | 'closed')[] = [];
       let unavailable: { status: number | 'closed'; retryAfter?: string } | undefined;
       for (let i = 0; i < 100 && unavailable === undefined; i++) {
@@ -55,7 +60,7 @@ describe('running out of file descriptors', { skip: prlimitMissing }, () => {
         await once(s, 'connect');
         idle.push(s);
         await new Promise((r) => setTimeout(r, 10)); // let the server accept it
-        const answer = await get(port);
+        const answer = await get(port, n++);
         seen.push(answer.status);
         if (answer.status === 503) unavailable = answer;
       }
@@ -66,7 +71,7 @@ describe('running out of file descriptors', { skip: prlimitMissing }, () => {
       let recovered: number | 'closed' = 'closed';
       for (let i = 0; i < 50 && recovered !== 200; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        recovered = (await get(port)).status;
+        recovered = (await get(port, n++)).status;
       }
       assert.equal(recovered, 200, 'serving again once descriptors are free');
       assert.equal(child.exitCode, null, 'the server is still running');

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, open, rename, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FileSource } from '../../src/source/file-source.js';
+import { openFds, waitFor } from '../support/http.js';
+
+describe('the open-file cache', () => {
+  let base: string;
+  let root: string;
+
+  before(async () => {
+    base = await mkdtemp(path.join(tmpdir(), 'seekable-fcache-'));
+    root = path.join(base, 'root');
+    await mkdir(root);
+    await writeFile(path.join(base, 'outside.mp4'), 'outside!');
+    for (const name of ['a.mp4', 'b.mp4', 'c.mp4']) await writeFile(path.join(root, name), name);
+  });
+  after(() => rm(base, { recursive: true }));
+
+  async function look(source: FileSource, key: string, options?: { cache?: boolean }) {
+    const r = await source.stat(key, options);
+    r?.release();
+    return r;
+  }
+
+  it('keeps a looked-up file open: the next lookup opens nothing', async () => {
+    const source = new FileSource(root, { cacheTtl: 60_000 });
+    const before = openFds();
+    await look(source, 'a.mp4');
+    assert.equal(openFds(), before + 1); // held by the cache
+    for (let i = 0; i < 5; i++) await look(source, 'a.mp4');
+    assert.equal(openFds(), before + 1);
+    source.close();
+    assert.equal(await waitFor(openFds, (n) => n === before), before);
+  });
+
+  it('sees a replaced or rewritten file on the very next lookup', async () => {
+    const source = new FileSource(root, { cacheTtl: 60_000 });
+    const file = path.join(root, 'b.mp4');
+    const first = (await look(source, 'b.mp4'))!;
+    await writeFile(`${file}.new`, 'b, replaced');
+    await rename(`${file}.new`, file);
+    const replaced = (await look(source, 'b.mp4'))!;
+    assert.equal(replaced.size, 'b, replaced'.length);
+    const handle = await open(file, 'r+'); // same size, new bytes, new mtime
+    await handle.write('B', 0);
+    await handle.close();
+    const later = new Date(Date.now() + 3000);
+    await utimes(file, later, later);
+    const rewritten = (await look(source, 'b.mp4'))!;
+    assert.notEqual(rewritten.mtimeMs, replaced.mtimeMs);
+    assert.notEqual(first.mtimeMs, rewritten.mtimeMs);
+    await unlink(file);
+    assert.equal(await look(source, 'b.mp4'), undefined);
+    source.close();
+  });
+
+  it('a symlink pointed out of the root after caching is refused at once', async () => {
+    const source = new FileSource(root, { cacheTtl: 60_000 });
+    const link = path.join(root, 'link.mp4');
+    await symlink(path.join(root, 'c.mp4'), link);
+    assert.ok(await look(source, 'link.mp4'));
+    await unlink(link);
+    await symlink(path.join(base, 'outside.mp4'), link);
+    assert.equal(await look(source, 'link.mp4'), undefined);
+    source.close();
+  });
+
+  it('closes what expires, keeps at most cacheSize files, and can be bypassed', async () => {
+    const before = openFds();
+    const source = new FileSource(root, { cacheTtl: 200, cacheSize: 2 });
+    await look(source, 'a.mp4');
+    await look(source, 'c.mp4');
+    await look(source, 'link.mp4');
+    assert.equal(await waitFor(openFds, (n) => n === before + 2), before + 2); // the oldest was evicted
+    await look(source, 'a.mp4', { cache: false });
+    assert.equal(await waitFor(openFds, (n) => n === before + 2), before + 2); // not kept (closing is asynchronous)
+    assert.equal(await waitFor(openFds, (n) => n === before, 3000), before); // expired and swept
+    source.close();
+  });
+});
