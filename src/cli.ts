@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { opendir, stat } from 'node:fs/promises';
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from './app/app.js';
@@ -32,6 +34,7 @@ Options:
   --no-posters      do not make poster images with ffmpeg
   --dotfiles        also serve files and folders whose name starts with "."
   --no-hardlinks    refuse files that have other hard links (for roots others can write to)
+  --workers <n|auto>        processes serving the same port (default 1; auto: one per core)
   --file-cache <time>       keep looked-up files open this long for the next requests (default 1s;
                     0 turns it off, as on network filesystems where a stat can block)
   --secret <s>      require signed links for file bytes; repeat it (or set SEEKABLE_SECRET to
@@ -54,6 +57,7 @@ interface ServeConfig {
   dotfiles: boolean;
   hardLinks: boolean;
   fileCacheMs: number;
+  workers: number;
   cacheDir: string | undefined;
   posters: boolean;
   secrets: string[];
@@ -83,6 +87,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig
         dotfiles: { type: 'boolean', default: false },
         'no-hardlinks': { type: 'boolean', default: false },
         'file-cache': { type: 'string', default: '1s' },
+        workers: { type: 'string', default: '1' },
         'cache-dir': { type: 'string' },
         'no-posters': { type: 'boolean', default: false },
         secret: { type: 'string', multiple: true },
@@ -128,9 +133,14 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig
   if (!/^\d+$/.test(values['max-connections']) || maxConnections < 1) {
     throw new UsageError(`--max-connections must be a whole number above 0, not '${values['max-connections']}'`);
   }
+  const workers = values.workers === 'auto' ? availableParallelism() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+    throw new UsageError(`--workers must be a whole number from 1 to 256, or auto, not '${values.workers}'`);
+  }
   return {
     command,
     root: path.resolve(target),
+    workers,
     host: values.host,
     port,
     dotfiles: values.dotfiles,
@@ -199,23 +209,29 @@ async function serve(config: ServeConfig): Promise<void> {
     cacheDir: config.cacheDir,
     posters: config.posters,
     secrets: config.secrets,
-    onScanProgress: progressReporter(process.stderr, (line) => console.log(line)),
+    // One worker reports the scan; every worker scans (each has its own catalog, sharing the cache file).
+    onScanProgress: cluster.isPrimary || cluster.worker?.id === 1 ? progressReporter(process.stderr, (line) => console.log(line)) : undefined,
   });
   const listener = config.quiet ? app : withAccessLog(app, (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`));
   const server = createMediaServer(listener, config.limits);
   await listen(server, config.host, config.port);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  console.log(`seekable: serving ${config.root} at http://${host}:${port}/`);
+  // With workers, the primary says where once; a worker says nothing of its own.
+  if (cluster.isPrimary) console.log(servingLine(config, port));
   // The pages serve what is known while the first scan runs; a failed scan is one line, not a crash.
   app.catalog.refresh().catch((err: unknown) => console.error(`seekable: scanning failed: ${err instanceof Error ? err.message : err}`));
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) process.exit(1); // a second signal: the user means it
+    if (stopping) {
+      // A second signal: the user means it. A worker gets two as a matter of course (Ctrl-C reaches
+      // the whole process group, then the primary passes SIGTERM on), so only the primary gives up.
+      if (cluster.isPrimary) process.exit(1);
+      return;
+    }
     stopping = true;
-    console.log(`seekable: ${signal}, closing`);
+    if (cluster.isPrimary) console.log(`seekable: ${signal}, closing`);
     server.close(() => process.exit(0));
     server.closeIdleConnections();
     // Viewers mid-stream would hold the close forever: give them a moment, then cut them.
@@ -225,10 +241,56 @@ async function serve(config: ServeConfig): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+function servingLine(config: ServeConfig, port: number): string {
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const workers = config.workers > 1 ? ` with ${config.workers} workers` : '';
+  return `seekable: serving ${config.root} at http://${host}:${port}/${workers}`;
+}
+
+/**
+ * `--workers N`: N processes accept on one port through node:cluster. The primary serves nothing; it
+ * says where once, restarts a worker that dies, stops all of them if one cannot start (a port in use:
+ * the worker has said why, exit code 2), and on SIGINT or SIGTERM lets each close gracefully.
+ */
+async function primary(config: ServeConfig): Promise<void> {
+  await checkFolder(config.root);
+  let stopping = false;
+  let announced = false;
+  const start = () => cluster.fork();
+  cluster.on('listening', (_worker, address) => {
+    if (announced) return;
+    announced = true;
+    console.log(servingLine(config, address.port));
+  });
+  cluster.on('exit', (worker, code) => {
+    if (!stopping && announced) {
+      console.error(`seekable: worker ${worker.process.pid} exited (${code}), starting another`);
+      start();
+      return;
+    }
+    if (!stopping) {
+      stopping = true; // a worker could not start, and has said why: stop the others
+      process.exitCode = code === 2 ? 2 : 1;
+      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+    }
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`seekable: ${signal}, closing`);
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  for (let i = 0; i < config.workers; i++) start();
+}
+
 async function main(argv: string[]): Promise<void> {
   const config = parse(argv, process.env);
   if (config === 'help') console.log(USAGE);
   else if (config.command === 'sign') console.log(sign(config));
+  else if (config.workers > 1 && cluster.isPrimary) await primary(config);
   else await serve(config);
 }
 

@@ -18,6 +18,10 @@ export const DEFAULT_CHUNK = 64 * 1024;
 const MIN_READ = 16 * 1024;
 /** Nor grow past this: past 1 MiB throughput no longer improves, and memory per reader does. */
 const MAX_READ = 1024 * 1024;
+/** A read holds what the client drains in this long. */
+const DRAIN_TARGET_MS = 20;
+/** Streams at least this long check for an in-place rewrite before their last chunk. */
+const CHECK_AFTER = 8 * 1024 * 1024;
 
 /**
  * An open descriptor shared by everyone reading it (lookups, streams, the open-file cache), closed
@@ -43,15 +47,19 @@ export class SharedFd {
  * as an error, and it never lets the descriptor go while a read is still in flight on the thread pool
  * (closing then could hand the number to another open and read someone else's file).
  *
- * The read size adapts to the reader (the PITFALLS trade-off between throughput and memory per slow
- * viewer): it grows fourfold, up to 1 MiB, while each chunk is taken at once, and halves, down to
- * 16 KiB, when the consumer pushes back. A fast client gets big reads and few thread-pool hops; a
- * slow viewer holds one small chunk.
+ * The read size follows how fast the client drains (the PITFALLS trade-off between throughput and
+ * memory per slow viewer): each read is sized to what the client took in about 20 ms last time, from
+ * 16 KiB to 1 MiB. A client on a fast link gets 1 MiB reads and few thread-pool hops; a slow viewer
+ * holds one 16 KiB chunk. (Backpressure itself is no signal: a socket's 16 KiB high-water mark makes
+ * every larger write "full", however fast the kernel takes it.)
  */
 class RangeReader extends Readable {
   private pos: number;
   private size: number;
-  private reads = 0;
+  private readonly start: number;
+  /** When the last chunk was handed over, and how big it was: the next _read call tells the rate. */
+  private deliveredAt = 0;
+  private deliveredBytes = 0;
   private reading = false;
   private afterRead: (() => void) | undefined;
 
@@ -63,11 +71,17 @@ class RangeReader extends Readable {
   ) {
     super({ highWaterMark: MIN_READ });
     this.pos = start;
+    this.start = start;
     this.size = Math.max(MIN_READ, Math.min(MAX_READ, initial));
     file.ref();
   }
 
   override _read(): void {
+    if (this.deliveredBytes > 0) {
+      const elapsed = Math.max(performance.now() - this.deliveredAt, 0.05);
+      const bytesPerMs = this.deliveredBytes / elapsed;
+      this.size = Math.max(MIN_READ, Math.min(MAX_READ, bytesPerMs * DRAIN_TARGET_MS));
+    }
     const length = Math.min(this.size, this.end - this.pos + 1);
     if (length <= 0) {
       this.push(null);
@@ -84,8 +98,9 @@ class RangeReader extends Readable {
       if (this.pos <= this.end) return this.deliver(chunk, false);
       // The last chunk of a long stream: a file rewritten in place while it was sent would leave the
       // client with a body that matches neither version nor the ETag, so check before completing it.
-      // One fstat per multi-read response; single reads (probes, small ranges) skip it.
-      if (this.reads === 1) return this.deliver(chunk, true);
+      // One fstat per long response; shorter ones (probes, a player's range requests) are over too
+      // soon to meet a rewrite, and the open-file cache shows one to the next request.
+      if (this.end - this.start + 1 < CHECK_AFTER) return this.deliver(chunk, true);
       fs.fstat(this.file.fd, (statErr, now) => {
         if (this.afterRead !== undefined) return this.done();
         if (statErr) return this.fail(statErr);
@@ -98,16 +113,14 @@ class RangeReader extends Readable {
         this.deliver(chunk, true);
       });
     });
-    this.reads++; // counted when issued: the callback above always runs later
   }
 
   private deliver(chunk: Buffer, last: boolean): void {
     this.reading = false;
-    const room = this.push(chunk);
+    this.deliveredAt = performance.now();
+    this.deliveredBytes = chunk.length;
+    this.push(chunk);
     if (last) this.push(null);
-    // Taken at once (flowing, buffer not full): read more next time; held back: read less.
-    else if (room && this.readableFlowing !== false) this.size = Math.min(MAX_READ, this.size * 4);
-    else this.size = Math.max(MIN_READ, this.size / 2);
   }
 
   private fail(err: Error): void {

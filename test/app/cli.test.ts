@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { request } from '../support/http.js';
+import { request, waitFor } from '../support/http.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tsx = path.join(repo, 'node_modules/.bin/tsx');
@@ -48,6 +49,7 @@ describe('seekable CLI', () => {
     ['a short secret', ['serve', '.', '--secret', 'short'], /^seekable: a secret must be at least 16 characters long\n$/],
     ['a bad --ttl', ['sign', 'a.mp4', '--secret', 'x'.repeat(16), '--ttl', 'soon'], /^seekable: --ttl must be a duration/],
     ['a bad --idle-timeout', ['serve', '.', '--idle-timeout', 'never'], /^seekable: --idle-timeout must be a duration like 10s or 2m \(0: never\), not 'never'\n$/],
+    ['a bad --workers', ['serve', '.', '--workers', 'many'], /^seekable: --workers must be a whole number from 1 to 256, or auto, not 'many'\n$/],
     ['a bad --max-connections', ['serve', '.', '--max-connections', '0'], /^seekable: --max-connections must be a whole number above 0/],
   ];
   for (const [what, args, message] of usageFailures) {
@@ -125,6 +127,55 @@ describe('seekable CLI', () => {
     } finally {
       p.child.kill('SIGTERM');
       await p.exited;
+    }
+  });
+
+  /** Processes whose command line mentions `marker`: the CLI, its cluster primary and workers. */
+  function processesWith(marker: string): number[] {
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  }
+
+  it('--workers 2: one process tree on one port, closed whole by SIGTERM', { timeout: 30_000 }, async () => {
+    const cacheDir = path.join(dir, '.cache-workers');
+    const p = start(['serve', dir, '--port', '0', '--cache-dir', cacheDir, '--workers', '2', '--quiet']);
+    const url = await new Promise<string>((resolve, reject) => {
+      p.child.stdout.on('data', () => {
+        const m = /at (http:\/\/127\.0\.0\.1:\d+\/) with 2 workers\n/.exec(p.out());
+        if (m) resolve(m[1]!);
+      });
+      p.exited.then(() => reject(new Error(`exited early: ${p.err()}`)));
+    });
+    const replies = await Promise.all(Array.from({ length: 20 }, () => request(`${url}media/a.mp4`, { headers: { Range: 'bytes=0-1' } })));
+    assert.ok(replies.every((r) => r.status === 206 && r.body.toString() === 'by'));
+    // The launcher and the cluster primary, plus two workers: the workers run the same command line.
+    assert.ok(processesWith(cacheDir).length >= 3, `processes: ${processesWith(cacheDir).length}`);
+    assert.equal((p.out().match(/serving/g) ?? []).length, 1);
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+    assert.deepEqual(await waitFor(() => processesWith(cacheDir), (ps) => ps.length === 0), []);
+  });
+
+  it('--workers 2 with the port in use: one line, exit code 2, no worker left behind', { timeout: 30_000 }, async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const { port } = blocker.address() as net.AddressInfo;
+    const cacheDir = path.join(dir, '.cache-busy');
+    try {
+      const r = await run(['serve', dir, '--port', String(port), '--workers', '2', '--cache-dir', cacheDir]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, new RegExp(`^seekable: port ${port} on 127\\.0\\.0\\.1 is already in use \\(try --port\\)\n`));
+      assert.deepEqual(await waitFor(() => processesWith(cacheDir), (ps) => ps.length === 0), []);
+    } finally {
+      blocker.close();
     }
   });
 
