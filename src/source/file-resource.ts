@@ -18,8 +18,6 @@ export const DEFAULT_CHUNK = 64 * 1024;
 const MIN_READ = 16 * 1024;
 /** Nor grow past this: past 1 MiB throughput no longer improves, and memory per reader does. */
 const MAX_READ = 1024 * 1024;
-/** A read holds what the client drains in this long. */
-const DRAIN_TARGET_MS = 20;
 /** Streams at least this long check for an in-place rewrite before their last chunk. */
 const CHECK_AFTER = 8 * 1024 * 1024;
 
@@ -48,18 +46,18 @@ export class SharedFd {
  * (closing then could hand the number to another open and read someone else's file).
  *
  * The read size follows how fast the client drains (the PITFALLS trade-off between throughput and
- * memory per slow viewer): each read is sized to what the client took in about 20 ms last time, from
- * 16 KiB to 1 MiB. A client on a fast link gets 1 MiB reads and few thread-pool hops; a slow viewer
- * holds one 16 KiB chunk. (Backpressure itself is no signal: a socket's 16 KiB high-water mark makes
- * every larger write "full", however fast the kernel takes it.)
+ * memory per slow viewer), given `flushed`: each read is twice what the consumer passed on since the
+ * last one, from 16 KiB to 1 MiB. A client on a fast link, whose chunks the kernel takes at once, gets
+ * 1 MiB reads and few thread-pool hops; a slow viewer, whose socket is full, holds 16 KiB chunks.
+ * (Neither backpressure nor timing works as the signal: a socket's 16 KiB high-water mark makes every
+ * larger write "full" however fast the kernel takes it, and Readable asks for the next chunk right
+ * after each push, before the client has drained anything.)
  */
 class RangeReader extends Readable {
   private pos: number;
   private size: number;
   private readonly start: number;
-  /** When the last chunk was handed over, and how big it was: the next _read call tells the rate. */
-  private deliveredAt = 0;
-  private deliveredBytes = 0;
+  private lastFlushed: number | undefined;
   private reading = false;
   private afterRead: (() => void) | undefined;
 
@@ -68,6 +66,7 @@ class RangeReader extends Readable {
     start: number,
     private readonly end: number,
     initial: number,
+    private readonly flushed: (() => number) | undefined,
   ) {
     super({ highWaterMark: MIN_READ });
     this.pos = start;
@@ -77,10 +76,10 @@ class RangeReader extends Readable {
   }
 
   override _read(): void {
-    if (this.deliveredBytes > 0) {
-      const elapsed = Math.max(performance.now() - this.deliveredAt, 0.05);
-      const bytesPerMs = this.deliveredBytes / elapsed;
-      this.size = Math.max(MIN_READ, Math.min(MAX_READ, bytesPerMs * DRAIN_TARGET_MS));
+    if (this.flushed !== undefined) {
+      const now = this.flushed();
+      if (this.lastFlushed !== undefined) this.size = Math.max(MIN_READ, Math.min(MAX_READ, 2 * (now - this.lastFlushed)));
+      this.lastFlushed = now;
     }
     const length = Math.min(this.size, this.end - this.pos + 1);
     if (length <= 0) {
@@ -117,8 +116,6 @@ class RangeReader extends Readable {
 
   private deliver(chunk: Buffer, last: boolean): void {
     this.reading = false;
-    this.deliveredAt = performance.now();
-    this.deliveredBytes = chunk.length;
     this.push(chunk);
     if (last) this.push(null);
   }
@@ -157,7 +154,7 @@ export function fileResource(file: SharedFd, chunk = DEFAULT_CHUNK): FileResourc
     size: file.stats.size,
     mtimeMs: file.stats.mtimeMs,
     links: file.stats.nlink,
-    open: (start, end) => new RangeReader(file, start, end, chunk),
+    open: (start, end, options) => new RangeReader(file, start, end, chunk, options?.flushed),
     read: (start, length) =>
       new Promise((resolve, reject) => {
         const buffer = Buffer.allocUnsafe(length);
