@@ -18,6 +18,8 @@ export const DEFAULT_CHUNK = 64 * 1024;
 const MIN_READ = 16 * 1024;
 /** Nor grow past this: past 1 MiB throughput no longer improves, and memory per reader does. */
 const MAX_READ = 1024 * 1024;
+/** Reads grow past DEFAULT_CHUNK only on connections that have carried this much (see RangeReader). */
+const GROW_AFTER = 16 * 1024 * 1024;
 /** Streams at least this long check for an in-place rewrite before their last chunk. */
 const CHECK_AFTER = 8 * 1024 * 1024;
 
@@ -46,9 +48,14 @@ export class SharedFd {
  * (closing then could hand the number to another open and read someone else's file).
  *
  * The read size follows how fast the client drains (the PITFALLS trade-off between throughput and
- * memory per slow viewer), given `flushed`: each read is twice what the consumer passed on since the
- * last one, from 16 KiB to 1 MiB. A client on a fast link, whose chunks the kernel takes at once, gets
- * 1 MiB reads and few thread-pool hops; a slow viewer, whose socket is full, holds 16 KiB chunks.
+ * memory per slow viewer), given `flushed`, the bytes the connection has handed to the kernel: each
+ * read is twice what was flushed since the last one, from 16 KiB up to 64 KiB, and up to 1 MiB once
+ * the connection has carried 16 MiB. A client on a fast link gets 1 MiB reads and few thread-pool
+ * hops; a slow viewer holds small chunks.
+ * Why the 16 MiB: the kernel takes the first few MiB of any connection at once (its send buffer grows
+ * to 4 MiB here), so a slow viewer looks fast until that fills, and the big chunk in flight at that
+ * moment would then sit in memory for seconds. Past what kernel buffers hold, a connection that still
+ * flushes fast really is fast.
  * (Neither backpressure nor timing works as the signal: a socket's 16 KiB high-water mark makes every
  * larger write "full" however fast the kernel takes it, and Readable asks for the next chunk right
  * after each push, before the client has drained anything.)
@@ -78,7 +85,8 @@ class RangeReader extends Readable {
   override _read(): void {
     if (this.flushed !== undefined) {
       const now = this.flushed();
-      if (this.lastFlushed !== undefined) this.size = Math.max(MIN_READ, Math.min(MAX_READ, 2 * (now - this.lastFlushed)));
+      const ceiling = now >= GROW_AFTER ? MAX_READ : DEFAULT_CHUNK;
+      if (this.lastFlushed !== undefined) this.size = Math.max(MIN_READ, Math.min(ceiling, 2 * (now - this.lastFlushed)));
       this.lastFlushed = now;
     }
     const length = Math.min(this.size, this.end - this.pos + 1);
@@ -146,8 +154,19 @@ export interface FileResource extends Resource {
   links: number;
 }
 
+/**
+ * Small reads done on the spot rather than on the thread pool: a file served within the last second
+ * (an open-file cache hit), a range of at most 64 KiB, inside its first MiB. Every player reads that
+ * region first (Safari's probe, the ftyp and moov of a web-optimized MP4, WebM headers), so it is in
+ * the page cache, and a pread from there takes microseconds, while the hop to the thread pool and
+ * back costs more than the read. nginx reads this way always; we only here. The cost: if those pages
+ * were evicted, the event loop waits for the disk once.
+ */
+const HOT_REGION = 1024 * 1024;
+const HOT_READ = 64 * 1024;
+
 /** A Resource over a shared descriptor: it takes a reference now and gives it back on release. */
-export function fileResource(file: SharedFd, chunk = DEFAULT_CHUNK): FileResource {
+export function fileResource(file: SharedFd, chunk = DEFAULT_CHUNK, hot = false): FileResource {
   file.ref();
   let released = false;
   return {
@@ -155,15 +174,28 @@ export function fileResource(file: SharedFd, chunk = DEFAULT_CHUNK): FileResourc
     mtimeMs: file.stats.mtimeMs,
     links: file.stats.nlink,
     open: (start, end, options) => new RangeReader(file, start, end, chunk, options?.flushed),
-    read: (start, length) =>
-      new Promise((resolve, reject) => {
+    read: (start, length) => {
+      if (hot && length <= HOT_READ && start + length <= HOT_REGION) {
+        const buffer = Buffer.allocUnsafe(length);
+        let bytesRead: number;
+        try {
+          bytesRead = fs.readSync(file.fd, buffer, 0, length, start);
+        } catch (err) {
+          return Promise.reject(err);
+        }
+        return bytesRead < length
+          ? Promise.reject(new ShortReadError(`file ended at byte ${start + bytesRead}, before ${start + length - 1}`))
+          : Promise.resolve(buffer);
+      }
+      return new Promise((resolve, reject) => {
         const buffer = Buffer.allocUnsafe(length);
         fs.read(file.fd, buffer, 0, length, start, (err, bytesRead) => {
           if (err) reject(err);
           else if (bytesRead < length) reject(new ShortReadError(`file ended at byte ${start + bytesRead}, before ${start + length - 1}`));
           else resolve(buffer);
         });
-      }),
+      });
+    },
     release: () => {
       if (released) return;
       released = true;

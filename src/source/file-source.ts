@@ -112,7 +112,7 @@ export class FileSource implements Source {
   async stat(key: string, options: { cache?: boolean } = {}): Promise<Resource | undefined> {
     const useCache = this.cacheTtl > 0 && options.cache !== false;
     const cached = useCache ? this.cached(key) : undefined;
-    if (cached !== undefined) return this.resourceFor(cached);
+    if (cached !== undefined) return this.resourceFor(cached, true);
     const real = await this.resolve(key);
     const file = real === undefined ? undefined : await openShared(real);
     if (file === undefined) return undefined;
@@ -122,8 +122,9 @@ export class FileSource implements Source {
     return resource;
   }
 
-  private resourceFor(file: SharedFd): Resource | undefined {
-    return !this.hardLinks && file.stats.nlink > 1 ? undefined : fileResource(file, this.chunkSize);
+  /** `hot`: served within the last TTL, so its first pages are in memory (see fileResource). */
+  private resourceFor(file: SharedFd, hot = false): Resource | undefined {
+    return !this.hardLinks && file.stats.nlink > 1 ? undefined : fileResource(file, this.chunkSize, hot);
   }
 
   /**

@@ -68,6 +68,23 @@ describe('the open-file cache', () => {
     source.close();
   });
 
+  it('small reads of a file just served are exact, in the hot first MiB and past it', async () => {
+    const bytes = Buffer.from(Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 7) % 251));
+    await writeFile(path.join(root, 'big.mp4'), bytes);
+    const source = new FileSource(root, { cacheTtl: 60_000 });
+    await look(source, 'big.mp4'); // now cached: the next lookup is a hit
+    const hit = (await source.stat('big.mp4'))!;
+    try {
+      for (const [start, length] of [[0, 2], [1000, 64 * 1024], [1024 * 1024 - 10, 10], [2 * 1024 * 1024, 500]] as const) {
+        assert.ok((await hit.read!(start, length)).equals(bytes.subarray(start, start + length)), `${start}+${length}`);
+      }
+      await assert.rejects(hit.read!(3 * 1024 * 1024 - 1, 2), /ShortReadError|file ended/);
+    } finally {
+      hit.release();
+      source.close();
+    }
+  });
+
   it('closes what expires, keeps at most cacheSize files, and can be bypassed', async () => {
     const before = openFds();
     const source = new FileSource(root, { cacheTtl: 200, cacheSize: 2 });
