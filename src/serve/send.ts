@@ -28,6 +28,9 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+/** 12 random bytes in hex: no file's bytes can be expected to contain it (RFC 2046 §5.1.1). */
+const randomBoundary = () => randomBytes(12).toString('hex');
+
 /** Sends a plan that needs no source (no body, or a short text; HEAD gets the headers only). */
 export function sendPlan(req: IncomingMessage, res: ServerResponse, plan: Plan): void {
   res.writeHead(plan.status, plan.headers);
@@ -98,7 +101,8 @@ export async function respond(
   res: ServerResponse,
   resource: Resource | undefined,
   name: string,
-  options: SendOptions & { download?: string },
+  options: SendOptions,
+  download?: string,
 ): Promise<void> {
   try {
     const plan = decide({ method: req.method ?? 'GET', headers: req.headers }, resource, {
@@ -107,8 +111,8 @@ export async function respond(
       cacheControl: options.cacheControl,
       maxRanges: options.maxRanges,
       maxChunk: options.maxChunk,
-      download: options.download,
-      boundary: () => randomBytes(12).toString('hex'),
+      download,
+      boundary: randomBoundary,
     });
     await execute(req, res, plan, resource);
   } catch (err) {
