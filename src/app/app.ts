@@ -67,6 +67,7 @@ export function createApp(options: AppOptions): App {
     onProgress: options.onScanProgress,
   });
   const posters = new Posters(path.join(cacheDir, 'posters'));
+  const downloadOptions = { ...options, download: true }; // made once, not per request
   const postersOn = async () => options.posters !== false && (await posters.available());
   const secrets = options.secrets?.length ? options.secrets : undefined;
   /**
@@ -164,7 +165,7 @@ export function createApp(options: AppOptions): App {
       if (denied !== undefined) return sendPlan(req, res, denied);
     }
     if (pathname.startsWith('/media/')) {
-      await serveKey(req, res, source, under('/media/'), { ...options, download: query.get('download') === '1' });
+      await serveKey(req, res, source, under('/media/'), query.get('download') === '1' ? downloadOptions : options);
       return;
     }
     if (pathname === '/') return library(req, res, query);
