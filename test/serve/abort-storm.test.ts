@@ -7,9 +7,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { createMediaServer } from '../../src/serve/create-server.js';
 import { createHandler } from '../../src/serve/handler.js';
-import { openFds, request, waitFor } from '../support/http.js';
+import { openFds, request, startMediaServer, waitFor } from '../support/http.js';
 
 // npm test runs a bounded storm; SEEKABLE_LONG=1 runs the full 2,000.
 const ABORTS = process.env.SEEKABLE_LONG ? 2000 : 400;
@@ -28,26 +27,17 @@ const POINTS = ['while sending headers', 'before the response', 'at the first bo
 
 describe(`${ABORTS} downloads aborted at random points`, () => {
   let dir: string;
-  let server: ReturnType<typeof createMediaServer>;
+  let server: Awaited<ReturnType<typeof startMediaServer>>;
   let port: number;
   const logs: string[] = [];
-  const unexpected: unknown[] = [];
-  const onUnexpected = (e: unknown) => unexpected.push(e);
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'seekable-storm-'));
     await writeFile(path.join(dir, 'big.mp4'), Buffer.alloc(16 * MiB, 5));
-    server = createMediaServer(createHandler(dir, { log: (l) => logs.push(l) }));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    port = (server.address() as net.AddressInfo).port;
-    process.on('unhandledRejection', onUnexpected);
-    process.on('uncaughtException', onUnexpected);
+    server = await startMediaServer(createHandler(dir, { log: (l) => logs.push(l) }));
+    port = server.port;
   });
   after(async () => {
-    process.off('unhandledRejection', onUnexpected);
-    process.off('uncaughtException', onUnexpected);
-    server.closeAllConnections();
     server.close();
     await rm(dir, { recursive: true });
   });
@@ -104,7 +94,7 @@ describe(`${ABORTS} downloads aborted at random points`, () => {
     // A leak of one 64 KiB buffer per abort would add 25 MiB here (125 MiB for 2,000).
     assert.ok(heapAfter - heapBefore < 4 * MiB, `heap grew ${((heapAfter - heapBefore) / MiB).toFixed(1)} MiB`);
     assert.deepEqual(logs, []);
-    assert.deepEqual(unexpected, []);
+    assert.deepEqual(server.unexpected, []);
     // And it still serves.
     const r = await request(`http://127.0.0.1:${port}/big.mp4`, { headers: { Range: 'bytes=100-199' } });
     assert.equal(r.status, 206);

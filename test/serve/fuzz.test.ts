@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createMediaServer } from '../../src/serve/create-server.js';
 import { createHandler } from '../../src/serve/handler.js';
-import { request } from '../support/http.js';
+import { request, startMediaServer } from '../support/http.js';
 
 // npm test runs a bounded fuzz; SEEKABLE_LONG=1 runs 20,000 cases.
 const CASES = process.env.SEEKABLE_LONG ? 20_000 : 2_000;
@@ -86,27 +84,18 @@ function makeCase(r: ReturnType<typeof rng>): Buffer {
 
 describe(`fuzzing a live server with ${CASES} requests (seed ${SEED})`, () => {
   let dir: string;
-  let server: ReturnType<typeof createMediaServer>;
+  let server: Awaited<ReturnType<typeof startMediaServer>>;
   let port: number;
   const logs: string[] = [];
-  const unexpected: unknown[] = [];
-  const onUnexpected = (e: unknown) => unexpected.push(e);
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'seekable-fuzz-'));
     await writeFile(path.join(dir, 'a.mp4'), Buffer.from(Array.from({ length: 10_000 }, (_, i) => i % 251)));
     // Short timeouts bound every case: a cut-short request or a kept-alive connection ends within ~1 s.
-    server = createMediaServer(createHandler(dir, { log: (l) => logs.push(l) }), { headersTimeout: 500, keepAliveTimeout: 500 });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    port = (server.address() as net.AddressInfo).port;
-    process.on('uncaughtException', onUnexpected);
-    process.on('unhandledRejection', onUnexpected);
+    server = await startMediaServer(createHandler(dir, { log: (l) => logs.push(l) }), { headersTimeout: 500, keepAliveTimeout: 500 });
+    port = server.port;
   });
   after(async () => {
-    process.off('uncaughtException', onUnexpected);
-    process.off('unhandledRejection', onUnexpected);
-    server.closeAllConnections();
     server.close();
     await rm(dir, { recursive: true });
   });
@@ -182,7 +171,7 @@ describe(`fuzzing a live server with ${CASES} requests (seed ${SEED})`, () => {
     }
     console.log(`# fuzz: ${CASES} cases, ${closedSilently} closed without an answer, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
     assert.deepEqual(logs, []);
-    assert.deepEqual(unexpected, []);
+    assert.deepEqual(server.unexpected, []);
     // Still correct afterwards.
     const after = await request(`http://127.0.0.1:${port}/a.mp4`, { headers: { Range: 'bytes=250-253' } });
     assert.equal(after.status, 206);

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import http, { type IncomingHttpHeaders, type RequestListener } from 'node:http';
 import net from 'node:net';
+import { createMediaServer, type ServerLimits } from '../../src/serve/create-server.js';
 
 export interface TestServer {
   url: string;
@@ -105,4 +106,29 @@ export function parseMultipart(body: Buffer, contentType: string): { headers: Re
     if (!body.subarray(pos, pos + delimiter.length).equals(delimiter)) throw new Error('missing delimiter');
   }
   return parts;
+}
+
+/**
+ * createMediaServer on an ephemeral loopback port, collecting any unhandled rejection or uncaught
+ * exception in the process while it runs: the hardening tests assert there were none.
+ */
+export async function startMediaServer(listener: RequestListener, limits: ServerLimits = {}) {
+  const server = createMediaServer(listener, limits);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const unexpected: unknown[] = [];
+  const onUnexpected = (e: unknown) => unexpected.push(e);
+  process.on('unhandledRejection', onUnexpected);
+  process.on('uncaughtException', onUnexpected);
+  return {
+    server,
+    port: (server.address() as net.AddressInfo).port,
+    unexpected,
+    close: () => {
+      process.off('unhandledRejection', onUnexpected);
+      process.off('uncaughtException', onUnexpected);
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }
