@@ -75,7 +75,10 @@ class RangeReader extends Readable {
     initial: number,
     private readonly flushed: (() => number) | undefined,
   ) {
-    super({ highWaterMark: MIN_READ });
+    // No read-ahead while the consumer holds back: with any buffer allowance, Readable reads one more
+    // chunk the moment the pipe pauses for backpressure, and every stalled viewer holds it. While the
+    // stream flows, reads still follow one another at once. (Slow viewers: 210-330 -> 88 KiB each.)
+    super({ highWaterMark: 0 });
     this.pos = start;
     this.start = start;
     this.size = Math.max(MIN_READ, Math.min(MAX_READ, initial));
