@@ -100,27 +100,30 @@ export function createApp(options: AppOptions): App {
     sendHtml(req, res, 200, libraryPage({ items, total: all.length, query: q, sort, posters: await postersOn(), scan: catalog.status }));
   }
 
-  /** The catalog's entry for a key, after making sure the source would still serve it. */
-  async function lookup(key: string | undefined): Promise<CatalogEntry | undefined> {
+  /** The catalog's entry for a key and its real path, after making sure the source would still serve it. */
+  async function lookup(key: string | undefined): Promise<(CatalogEntry & { real: string }) | undefined> {
     if (key === undefined) return undefined;
     const entry = catalog.get(key);
-    if (entry === undefined || (await source.resolve(key)) === undefined) return undefined;
-    return entry;
+    const real = entry === undefined ? undefined : await source.resolve(key);
+    return entry === undefined || real === undefined ? undefined : { ...entry, real };
   }
 
   async function watch(req: IncomingMessage, res: ServerResponse, key: string | undefined): Promise<void> {
     const entry = await lookup(key);
     if (entry === undefined) return sendHtml(req, res, 404, notFoundPage());
     const item = await view(entry);
-    const siblings = (await views(catalog.list())).filter((v) => v.folder === item.folder);
-    const i = siblings.findIndex((v) => v.path === entry.path);
-    sendHtml(req, res, 200, watchPage({ item, previous: siblings[i - 1], next: siblings[i + 1], posters: await postersOn() }));
+    // Neighbours in the same folder only: views (and signed links) for those, not the whole library.
+    const folder = item.folder === '' ? '' : `${item.folder}/`;
+    const inFolder = catalog.list().filter((e) => e.path.startsWith(folder) && !e.path.slice(folder.length).includes('/'));
+    const i = inFolder.findIndex((e) => e.path === entry.path);
+    const neighbour = async (e: CatalogEntry | undefined) => (e === undefined ? undefined : view(e));
+    const [previous, next] = await Promise.all([neighbour(inFolder[i - 1]), neighbour(inFolder[i + 1])]);
+    sendHtml(req, res, 200, watchPage({ item, previous, next, posters: await postersOn() }));
   }
 
   async function poster(req: IncomingMessage, res: ServerResponse, key: string | undefined, version: string | null): Promise<void> {
     const entry = await lookup(key);
-    const real = entry === undefined ? undefined : await source.resolve(entry.path);
-    const file = entry === undefined || real === undefined ? undefined : await posters.get(entry, real);
+    const file = entry === undefined ? undefined : await posters.get(entry, entry.real);
     if (entry === undefined || file === undefined) return sendPlan(req, res, textPlan(404, 'No poster'));
     const current = version === posterVersion(entry);
     await sendFile(req, res, file, { ...options, cacheControl: current ? POSTER_CACHE : 'no-cache' });

@@ -153,10 +153,17 @@ export class Catalog {
     const started = Date.now();
     const cache = await this.loadCache();
     const media: string[] = [];
-    const subtitles: string[] = [];
+    // Subtitle files by folder, so each video is matched against its own folder's files only.
+    const subtitles = new Map<string, string[]>();
+    const folderOf = (key: string) => key.slice(0, key.lastIndexOf('/') + 1);
     for await (const key of this.source.list()) {
       if (mediaKind(key) !== undefined) media.push(key);
-      else if (SUBTITLE.test(key)) subtitles.push(key);
+      else if (SUBTITLE.test(key)) {
+        const folder = folderOf(key);
+        const list = subtitles.get(folder);
+        if (list === undefined) subtitles.set(folder, [key]);
+        else list.push(key);
+      }
     }
     const probe = this.options.probe ?? defaultProbe;
     const seen = new Set<string>();
@@ -194,7 +201,7 @@ export class Catalog {
               kind: mediaKind(key)!,
               size: resource.size,
               mtimeMs: resource.mtimeMs,
-              subtitles: sidecars(key, subtitles),
+              subtitles: sidecars(key, subtitles.get(folderOf(key)) ?? []),
             });
             seen.add(key);
           } finally {

@@ -69,7 +69,7 @@ export async function serveKey(
   }
   if (resource === undefined && options.fallthrough) return false;
   const name = key ?? '';
-  await respond(req, res, resource, name, options, options.download ? name.slice(name.lastIndexOf('/') + 1) : undefined);
+  await respond(req, res, resource, name, options, options.download ? name : undefined); // contentDisposition keeps the last segment
   return true;
 }
 
