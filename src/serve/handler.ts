@@ -111,11 +111,11 @@ export async function sendFile(
   req: IncomingMessage,
   res: ServerResponse,
   filePath: string,
-  options: SendOptions & { download?: boolean | string; chunkSize?: number } = {},
+  options: SendOptions & { download?: boolean | string } = {},
 ): Promise<void> {
   let resource;
   try {
-    resource = await openFile(filePath, options.chunkSize);
+    resource = await openFile(filePath);
   } catch (err) {
     fail(req, res, err, options.log);
     return;

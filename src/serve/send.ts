@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { decide, textPlan, type DecideOptions, type Plan } from '../http/decide.js';
 import type { Resource } from '../source/types.js';
+import { pump, type Segment } from './pump.js';
 
 /** Options of every door: what the engine decides with, and where errors are reported. */
 export interface SendOptions extends Pick<DecideOptions, 'cacheControl' | 'maxRanges' | 'maxChunk'> {
@@ -53,7 +54,16 @@ async function execute(req: IncomingMessage, res: ServerResponse, plan: Plan, re
     res.end(bytes);
     return;
   }
-  // A response still queued behind an earlier one on a pipelined keep-alive socket never gets the
+  // Everything else from a source that reads into our buffers: the pump (pump.ts).
+  if (resource.pread !== undefined) {
+    const socket = req.socket;
+    if (socket.destroyed) return;
+    const segments: Segment[] =
+      body.type === 'bytes' ? [body.range] : [...body.parts.flatMap((part) => [part.head, part.range]), body.tail];
+    await pump(socket, res, plan.status, plan.headers, resource as Required<Pick<Resource, 'pread'>> & Resource, segments);
+    return;
+  }
+  // A source without pread is streamed. A response still queued behind an earlier one on a pipelined keep-alive socket never gets the
   // socket, so it never emits 'close' and a pipeline into it never settles. The socket's close is what
   // ends this request: it stops the reads and lets the caller release the descriptor at once.
   const socket = req.socket;

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
+import { heatOf, type Heat } from './heat.js';
 import type { Resource } from './types.js';
 
 /** Thrown into a stream when the file ends before the range that was promised. */
@@ -12,14 +14,8 @@ export class ChangedError extends Error {
   override name = 'ChangedError';
 }
 
-/** First read of a stream: small enough for a slow viewer, the start for a fast one. */
-export const DEFAULT_CHUNK = 64 * 1024;
-/** Reads never shrink below this: fewer bytes per thread-pool hop would cost more than they save. */
-const MIN_READ = 16 * 1024;
-/** Nor grow past this: past 1 MiB throughput no longer improves, and memory per reader does. */
-const MAX_READ = 1024 * 1024;
-/** Reads grow past DEFAULT_CHUNK only on connections that have carried this much (see RangeReader). */
-const GROW_AFTER = 16 * 1024 * 1024;
+/** Bytes per read of a stream from open(). (The sender reads through pread instead: see serve/pump.ts.) */
+const STREAM_CHUNK = 64 * 1024;
 /** Streams at least this long check for an in-place rewrite before their last chunk. */
 const CHECK_AFTER = 8 * 1024 * 1024;
 
@@ -30,10 +26,14 @@ const CHECK_AFTER = 8 * 1024 * 1024;
  */
 export class SharedFd {
   private refs = 1;
+  /** What of this version of the file was read lately (see heat.ts). */
+  readonly heat: Heat;
   constructor(
     readonly fd: number,
     readonly stats: fs.Stats,
-  ) {}
+  ) {
+    this.heat = heatOf(stats.dev, stats.ino, stats.size, stats.mtimeMs);
+  }
   ref(): void {
     this.refs++;
   }
@@ -47,24 +47,13 @@ export class SharedFd {
  * as an error, and it never lets the descriptor go while a read is still in flight on the thread pool
  * (closing then could hand the number to another open and read someone else's file).
  *
- * The read size follows how fast the client drains (the PITFALLS trade-off between throughput and
- * memory per slow viewer), given `flushed`, the bytes the connection has handed to the kernel: each
- * read is twice what was flushed since the last one, from 16 KiB up to 64 KiB, and up to 1 MiB once
- * the connection has carried 16 MiB. A client on a fast link gets 1 MiB reads and few thread-pool
- * hops; a slow viewer holds small chunks.
- * Why the 16 MiB: the kernel takes the first few MiB of any connection at once (its send buffer grows
- * to 4 MiB here), so a slow viewer looks fast until that fills, and the big chunk in flight at that
- * moment would then sit in memory for seconds. Past what kernel buffers hold, a connection that still
- * flushes fast really is fast.
- * (Neither backpressure nor timing works as the signal: a socket's 16 KiB high-water mark makes every
- * larger write "full" however fast the kernel takes it, and Readable asks for the next chunk right
- * after each push, before the client has drained anything.)
+ *
+ * The sender does not use it for files (it reads into pooled buffers, serve/pump.ts); it serves
+ * whoever reads a file as a stream: the media probes, and a library user's own code.
  */
 class RangeReader extends Readable {
   private pos: number;
-  private size: number;
   private readonly start: number;
-  private lastFlushed: number | undefined;
   private reading = false;
   private afterRead: (() => void) | undefined;
 
@@ -72,8 +61,6 @@ class RangeReader extends Readable {
     private readonly file: SharedFd,
     start: number,
     private readonly end: number,
-    initial: number,
-    private readonly flushed: (() => number) | undefined,
   ) {
     // No read-ahead while the consumer holds back: with any buffer allowance, Readable reads one more
     // chunk the moment the pipe pauses for backpressure, and every stalled viewer holds it. While the
@@ -81,18 +68,11 @@ class RangeReader extends Readable {
     super({ highWaterMark: 0 });
     this.pos = start;
     this.start = start;
-    this.size = Math.max(MIN_READ, Math.min(MAX_READ, initial));
     file.ref();
   }
 
   override _read(): void {
-    if (this.flushed !== undefined) {
-      const now = this.flushed();
-      const ceiling = now >= GROW_AFTER ? MAX_READ : DEFAULT_CHUNK;
-      if (this.lastFlushed !== undefined) this.size = Math.max(MIN_READ, Math.min(ceiling, 2 * (now - this.lastFlushed)));
-      this.lastFlushed = now;
-    }
-    const length = Math.min(this.size, this.end - this.pos + 1);
+    const length = Math.min(STREAM_CHUNK, this.end - this.pos + 1);
     if (length <= 0) {
       this.push(null);
       return;
@@ -103,6 +83,7 @@ class RangeReader extends Readable {
       if (this.afterRead !== undefined) return this.done();
       if (err) return this.fail(err);
       if (bytesRead === 0) return this.fail(new ShortReadError(`file ended at byte ${this.pos}, before ${this.end}`));
+      this.file.heat.mark(this.pos, bytesRead, Date.now());
       this.pos += bytesRead;
       const chunk = bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
       if (this.pos <= this.end) return this.deliver(chunk, false);
@@ -111,15 +92,9 @@ class RangeReader extends Readable {
       // One fstat per long response; shorter ones (probes, a player's range requests) are over too
       // soon to meet a rewrite, and the open-file cache shows one to the next request.
       if (this.end - this.start + 1 < CHECK_AFTER) return this.deliver(chunk, true);
-      fs.fstat(this.file.fd, (statErr, now) => {
+      verify(this.file, (verifyErr) => {
         if (this.afterRead !== undefined) return this.done();
-        if (statErr) return this.fail(statErr);
-        // Growth is allowed: appending (a recording still being written, a download in progress) leaves
-        // the promised bytes as they were. The cost: a rewrite that also grows the file goes unnoticed.
-        const before = this.file.stats;
-        if (now.size < before.size || (now.size === before.size && now.mtimeMs !== before.mtimeMs)) {
-          return this.fail(new ChangedError(`file modified while being sent (byte ${this.pos} of ${this.end + 1})`));
-        }
+        if (verifyErr) return this.fail(verifyErr);
         this.deliver(chunk, true);
       });
     });
@@ -152,53 +127,108 @@ class RangeReader extends Readable {
   }
 }
 
+/**
+ * Calls back with a ChangedError if the file was modified in place since it was opened. Growth is
+ * allowed: appending (a recording still being written, a download in progress) leaves the promised
+ * bytes as they were. The cost: a rewrite that also grows the file goes unnoticed.
+ */
+function verify(file: SharedFd, done: (err: Error | null) => void): void {
+  file.ref();
+  fs.fstat(file.fd, (err, now) => {
+    file.unref();
+    if (err) return done(err);
+    const before = file.stats;
+    if (now.size < before.size || (now.size === before.size && now.mtimeMs !== before.mtimeMs)) {
+      return done(new ChangedError(`file modified while being sent (${before.size} bytes, mtime ${before.mtimeMs})`));
+    }
+    done(null);
+  });
+}
+
 export interface FileResource extends Resource {
   /** Hard links to the file (1: none besides this one). */
   links: number;
 }
 
 /**
- * Small reads done on the spot rather than on the thread pool: a file served within the last second
- * (an open-file cache hit), a range of at most 64 KiB, inside its first MiB. Every player reads that
- * region first (Safari's probe, the ftyp and moov of a web-optimized MP4, WebM headers), so it is in
- * the page cache, and a pread from there takes microseconds, while the hop to the thread pool and
- * back costs more than the read. nginx reads this way always; we only here. The cost: if those pages
- * were evicted, the event loop waits for the disk once.
+ * Reads done on the spot rather than on the thread pool, where the hop there and back costs more than
+ * a read from the page cache: bytes of this file read within the last minute (heat.ts), and, on a file
+ * served within the last second (an open-file cache hit), reads of at most 64 KiB inside its first
+ * MiB. Every player reads that region first (Safari's probe, the ftyp and moov of a web-optimized MP4,
+ * WebM headers), so it is in the page cache. If either guess is wrong, the event loop waits for the
+ * disk once, and a read that slow sends the file's reads back to the thread pool for a while.
  */
 const HOT_REGION = 1024 * 1024;
 const HOT_READ = 64 * 1024;
 
+function onTheSpot(file: SharedFd, hot: boolean, position: number, length: number, now: number): boolean {
+  return (hot && length <= HOT_READ && position + length <= HOT_REGION) || file.heat.covers(position, length, now);
+}
+
+/** pread on the spot, timed: a slow one cools the file down (heat.ts). */
+function readNow(file: SharedFd, buffer: Buffer, offset: number, length: number, position: number, now: number): number {
+  const began = performance.now();
+  const bytesRead = fs.readSync(file.fd, buffer, offset, length, position);
+  file.heat.timed(performance.now() - began, now);
+  file.heat.mark(position, bytesRead, now);
+  return bytesRead;
+}
+
+/** pread on the thread pool; the descriptor is held until it is back. */
+function readLater(file: SharedFd, buffer: Buffer, length: number, position: number, done: (err: Error | null, bytesRead: number) => void): void {
+  file.ref();
+  fs.read(file.fd, buffer, 0, length, position, (err, bytesRead) => {
+    file.unref();
+    if (err) return done(err, 0);
+    file.heat.mark(position, bytesRead, Date.now());
+    done(null, bytesRead);
+  });
+}
+
+const shortRead = (start: number, length: number, bytesRead: number) =>
+  new ShortReadError(`file ended at byte ${start + bytesRead}, before ${start + length - 1}`);
+
 /** A Resource over a shared descriptor: it takes a reference now and gives it back on release. */
-export function fileResource(file: SharedFd, chunk = DEFAULT_CHUNK, hot = false): FileResource {
+export function fileResource(file: SharedFd, hot = false): FileResource {
   file.ref();
   let released = false;
   return {
     size: file.stats.size,
     mtimeMs: file.stats.mtimeMs,
     links: file.stats.nlink,
-    open: (start, end, options) => new RangeReader(file, start, end, chunk, options?.flushed),
+    open: (start, end) => new RangeReader(file, start, end),
     read: (start, length) => {
-      if (hot && length <= HOT_READ && start + length <= HOT_REGION) {
-        const buffer = Buffer.allocUnsafe(length);
+      const buffer = Buffer.allocUnsafe(length);
+      const now = Date.now();
+      if (onTheSpot(file, hot, start, length, now)) {
         let bytesRead: number;
         try {
-          bytesRead = fs.readSync(file.fd, buffer, 0, length, start);
+          bytesRead = readNow(file, buffer, 0, length, start, now);
         } catch (err) {
           return Promise.reject(err);
         }
-        return bytesRead < length
-          ? Promise.reject(new ShortReadError(`file ended at byte ${start + bytesRead}, before ${start + length - 1}`))
-          : Promise.resolve(buffer);
+        return bytesRead < length ? Promise.reject(shortRead(start, length, bytesRead)) : Promise.resolve(buffer);
       }
       return new Promise((resolve, reject) => {
-        const buffer = Buffer.allocUnsafe(length);
-        fs.read(file.fd, buffer, 0, length, start, (err, bytesRead) => {
+        readLater(file, buffer, length, start, (err, bytesRead) => {
           if (err) reject(err);
-          else if (bytesRead < length) reject(new ShortReadError(`file ended at byte ${start + bytesRead}, before ${start + length - 1}`));
+          else if (bytesRead < length) reject(shortRead(start, length, bytesRead));
           else resolve(buffer);
         });
       });
     },
+    pread: (buffer, length, position, done) => {
+      const now = Date.now();
+      if (!onTheSpot(file, hot, position, length, now)) return readLater(file, buffer, length, position, done);
+      let bytesRead: number;
+      try {
+        bytesRead = readNow(file, buffer, 0, length, position, now);
+      } catch (err) {
+        return done(err as Error, 0);
+      }
+      done(null, bytesRead);
+    },
+    verify: (done) => verify(file, done),
     release: () => {
       if (released) return;
       released = true;
@@ -250,10 +280,10 @@ export async function openShared(path: string): Promise<SharedFd | undefined> {
 }
 
 /** Opens a regular file by absolute path, no jail: for callers that resolved the path themselves. */
-export async function openFile(path: string, chunk = DEFAULT_CHUNK): Promise<FileResource | undefined> {
+export async function openFile(path: string): Promise<FileResource | undefined> {
   const file = await openShared(path);
   if (file === undefined) return undefined;
-  const resource = fileResource(file, chunk);
+  const resource = fileResource(file);
   file.unref(); // the resource holds the descriptor now
   return resource;
 }

@@ -1,14 +1,12 @@
 import { statSync } from 'node:fs';
 import { opendir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_CHUNK, fileResource, isMissing, openShared, type SharedFd } from './file-resource.js';
+import { fileResource, isMissing, openShared, type SharedFd } from './file-resource.js';
 import type { Resource, Source } from './types.js';
 
 export interface FileSourceOptions {
   /** Serve files and folders whose name starts with "." (default false: they do not exist). */
   dotfiles?: boolean;
-  /** Bytes per read (default 64 KiB). */
-  chunkSize?: number;
   /**
    * Serve files that have other hard links (default true). A hard link cannot be told from the file
    * it links to, so a path check cannot keep it in the root; but making one needs read access to the
@@ -61,7 +59,6 @@ export function isSafeKey(key: string, dotfiles = false): boolean {
 export class FileSource implements Source {
   private realRoot: Promise<string> | undefined;
   private readonly dotfiles: boolean;
-  private readonly chunkSize: number;
   private readonly hardLinks: boolean;
   private readonly cacheTtl: number;
   private readonly cacheSize: number;
@@ -73,7 +70,6 @@ export class FileSource implements Source {
     options: FileSourceOptions = {},
   ) {
     this.dotfiles = options.dotfiles ?? false;
-    this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
     this.hardLinks = options.hardLinks ?? true;
     this.cacheTtl = options.cacheTtl ?? 1000;
     this.cacheSize = options.cacheSize ?? 128;
@@ -124,7 +120,7 @@ export class FileSource implements Source {
 
   /** `hot`: served within the last TTL, so its first pages are in memory (see fileResource). */
   private resourceFor(file: SharedFd, hot = false): Resource | undefined {
-    return !this.hardLinks && file.stats.nlink > 1 ? undefined : fileResource(file, this.chunkSize, hot);
+    return !this.hardLinks && file.stats.nlink > 1 ? undefined : fileResource(file, hot);
   }
 
   /**

@@ -17,6 +17,18 @@ export interface Resource extends Representation {
    * it rejects rather than resolving short.
    */
   read?(start: number, length: number): Promise<Buffer>;
+  /**
+   * Reads up to `length` bytes at `position` into the caller's `buffer`: the sender's path, with
+   * buffers it reuses and no stream per response. `done` gets the count (0: the file ended) and may be
+   * called before pread returns, when the source can read on the spot. Optional: without it, bodies
+   * are streamed from open().
+   */
+  pread?(buffer: Buffer, length: number, position: number, done: (err: Error | null, bytesRead: number) => void): void;
+  /**
+   * Calls back with an error if what was looked up has since been modified in place, so that a long
+   * body can be cut rather than completed with bytes of two versions. Optional.
+   */
+  verify?(done: (err: Error | null) => void): void;
   /** Gives up the lookup's hold. Idempotent. */
   release(): void;
 }

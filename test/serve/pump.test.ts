@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createHandler } from '../../src/serve/handler.js';
+import { drainedSlowly, pool, readSize } from '../../src/serve/pump.js';
+import { FileSource } from '../../src/source/file-source.js';
+import type { Resource, Source } from '../../src/source/types.js';
+import { parseMultipart, startServer, waitFor, type TestServer } from '../support/http.js';
+import { offsetBytes, writeOffsetFile } from '../support/offset-file.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const SIZE = 48 * MiB;
+
+/** A FileSource that records the length of every read the sender asks for. */
+class RecordingSource implements Source {
+  readonly reads: number[] = [];
+  constructor(private readonly inner: FileSource) {}
+  async stat(key: string, options?: { cache?: boolean }): Promise<Resource | undefined> {
+    const resource = await this.inner.stat(key, options);
+    if (resource === undefined) return undefined;
+    const reads = this.reads;
+    return {
+      ...resource,
+      pread: (buffer, length, position, done) => {
+        reads.push(length);
+        resource.pread!(buffer, length, position, done);
+      },
+    };
+  }
+}
+
+/** A FileSource whose files have no pread: the sender streams them from open(), as it would an object store's. */
+class StreamOnlySource implements Source {
+  constructor(private readonly inner: FileSource) {}
+  async stat(key: string): Promise<Resource | undefined> {
+    const resource = await this.inner.stat(key);
+    return resource && { ...resource, pread: undefined, verify: undefined };
+  }
+}
+
+/** GET with a keep-alive agent; `slow` pauses 2 ms after every 64 KiB received. */
+function get(url: string, agent: http.Agent, headers: Record<string, string>, slow = false) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    http
+      .get(url, { agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        let sinceRest = 0;
+        res.on('data', (c: Buffer) => {
+          chunks.push(c);
+          sinceRest += c.length;
+          if (slow && sinceRest >= 64 * KiB) {
+            sinceRest = 0;
+            res.pause();
+            setTimeout(() => res.resume(), 2);
+          }
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+describe('the pump: pooled buffers, reads sized by the client', () => {
+  let dir: string;
+  let server: TestServer;
+  let source: RecordingSource;
+  const logs: string[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'seekable-pump-'));
+    await writeOffsetFile(path.join(dir, 'big.mp4'), SIZE);
+    source = new RecordingSource(new FileSource(dir));
+    server = await startServer(createHandler(source, { log: (line) => logs.push(line) }));
+  });
+  after(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('many ranges at once, fast and slow readers, multipart too: every byte exact while buffers are reused', async () => {
+    const base = pool.outstanding;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 12 });
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const jobs = Array.from({ length: 36 }, (_, i) => {
+      const length = 1 + Math.floor(random() * 6 * MiB);
+      const start = Math.floor(random() * (SIZE - length));
+      return { start, length, slow: i % 3 === 0 };
+    });
+    const singles = jobs.map(async ({ start, length, slow }) => {
+      const reply = await get(`${server.url}/big.mp4`, agent, { Range: `bytes=${start}-${start + length - 1}` }, slow);
+      assert.equal(reply.status, 206);
+      assert.equal(reply.headers['content-range'], `bytes ${start}-${start + length - 1}/${SIZE}`);
+      assert.ok(reply.body.equals(offsetBytes(start, length)), `bytes ${start}+${length}`);
+    });
+    const multipart = get(`${server.url}/big.mp4`, agent, { Range: 'bytes=100-200000,5000000-7000000,-300000' }, true).then((reply) => {
+      assert.equal(reply.status, 206);
+      const parts = parseMultipart(reply.body, reply.headers['content-type']!);
+      assert.deepEqual(
+        parts.map((p) => p.headers['content-range']),
+        [`bytes 100-200000/${SIZE}`, `bytes 5000000-7000000/${SIZE}`, `bytes ${SIZE - 300000}-${SIZE - 1}/${SIZE}`],
+      );
+      assert.ok(parts[0]!.data.equals(offsetBytes(100, 199901)));
+      assert.ok(parts[1]!.data.equals(offsetBytes(5000000, 2000001)));
+      assert.ok(parts[2]!.data.equals(offsetBytes(SIZE - 300000, 300000)));
+    });
+    await Promise.all([...singles, multipart]);
+    agent.destroy();
+    assert.equal(await waitFor(() => pool.outstanding, (n) => n === base), base, 'every buffer given back');
+    assert.deepEqual(logs, []);
+  });
+
+  it('the first read is 64 KiB, then 16 KiB, and 1 MiB once the connection has carried 16 MiB', async () => {
+    source.reads.length = 0;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const reply = await get(`${server.url}/big.mp4`, agent, {});
+    agent.destroy();
+    assert.equal(reply.body.length, SIZE);
+    const reads = source.reads;
+    assert.equal(reads[0], 64 * KiB);
+    assert.ok(reads.every((n) => n <= MiB));
+    const firstBig = reads.findIndex((n) => n > 64 * KiB);
+    assert.ok(firstBig > 0, 'reads grew');
+    assert.ok(reads.slice(1, firstBig).every((n) => n === 16 * KiB));
+    const before16 = reads.slice(0, firstBig).reduce((a, b) => a + b, 0);
+    assert.ok(before16 >= 16 * MiB - 64 * KiB, `grew after ${before16} bytes`);
+    assert.ok(reads.filter((n) => n === MiB).length >= 28, `${reads.filter((n) => n === MiB).length} reads of 1 MiB`);
+  });
+
+  it('a viewer that stops reading holds one 16 KiB buffer, and nothing more is read for it', async () => {
+    source.reads.length = 0;
+    const before = pool.outstandingBytes;
+    const viewers = 12;
+    const sockets = Array.from({ length: viewers }, () => {
+      const socket = net.connect(server.port, '127.0.0.1');
+      socket.write('GET /big.mp4 HTTP/1.1\r\nHost: x\r\n\r\n');
+      socket.pause(); // reads nothing: the kernel's buffers fill, then the server's write waits
+      return socket;
+    });
+    // Settled once the held bytes stop changing: every connection waits on its last write.
+    let last = -1;
+    await waitFor(
+      () => {
+        const now = pool.outstandingBytes;
+        const same = now === last;
+        last = now;
+        return same && source.reads.length >= viewers;
+      },
+      (settled) => settled,
+      10_000,
+    );
+    const held = pool.outstandingBytes - before;
+    assert.ok(held > 0, 'stalled writes hold their buffers');
+    assert.ok(held <= viewers * 16 * KiB, `${held / KiB} KiB held by ${viewers} stalled viewers`);
+    const reads = source.reads.length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(source.reads.length, reads, 'no read-ahead while they wait');
+    for (const socket of sockets) socket.destroy();
+    assert.equal(await waitFor(() => pool.outstandingBytes, (n) => n === before), before, 'buffers of cut connections come back');
+  });
+
+  it('a source without pread is streamed from open(), as exactly', async () => {
+    const streamed = await startServer(createHandler(new StreamOnlySource(new FileSource(dir)), { log: (line) => logs.push(line) }));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+    try {
+      const single = await get(`${streamed.url}/big.mp4`, agent, { Range: 'bytes=1000000-4999999' }, true);
+      assert.equal(single.status, 206);
+      assert.ok(single.body.equals(offsetBytes(1000000, 4000000)));
+      const multi = await get(`${streamed.url}/big.mp4`, agent, { Range: 'bytes=0-99,-100' });
+      const parts = parseMultipart(multi.body, multi.headers['content-type']!);
+      assert.ok(parts[0]!.data.equals(offsetBytes(0, 100)));
+      assert.ok(parts[1]!.data.equals(offsetBytes(SIZE - 100, 100)));
+      const whole = await get(`${streamed.url}/big.mp4`, agent, {});
+      assert.ok(whole.body.equals(offsetBytes(0, SIZE)));
+    } finally {
+      agent.destroy();
+      await streamed.close();
+    }
+    assert.deepEqual(logs, []);
+  });
+
+  it('a client that drained a stalled write slower than 1 MB/s gets 16 KiB reads, a fast one 1 MiB past 16 MiB', () => {
+    assert.equal(drainedSlowly(16 * KiB, 500), true); // a viewer at 256 KiB/s, behind a full kernel buffer
+    assert.equal(drainedSlowly(MiB, 200), false); // a fast client across a long link
+    assert.equal(readSize(false, 0), 16 * KiB);
+    assert.equal(readSize(false, 16 * MiB), MiB);
+    assert.equal(readSize(true, 100 * MiB), 16 * KiB);
+  });
+
+  it('a file read on the spot streams to a fast client without taking a new buffer per chunk', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    await get(`${server.url}/big.mp4`, agent, {}); // every block read lately: the next pass reads on the spot
+    const created = pool.created;
+    const reply = await get(`${server.url}/big.mp4`, agent, {});
+    agent.destroy();
+    assert.equal(reply.body.length, SIZE);
+    // Each turn of the event loop sends at most 1 MiB, and the buffers written in it come back before
+    // the next: a pump that read on at once would take a new buffer for every chunk of the file.
+    assert.ok(pool.created - created <= 8, `${pool.created - created} new buffers for ${SIZE / MiB} MiB`);
+  });
+});
