@@ -30,6 +30,7 @@ export class BufferPool {
 
   /** A buffer of at least `length` bytes (length ≤ MAX_BUFFER); its contents are whatever was there. */
   take(length: number): Buffer {
+    if (!(length <= MAX_BUFFER)) throw new RangeError(`a pooled buffer holds at most ${MAX_BUFFER} bytes, not ${length}`);
     let k = 0;
     while (MIN_BUFFER << k < length) k++;
     this.outstanding++;
@@ -49,6 +50,7 @@ export class BufferPool {
     this.outstandingBytes -= buffer.length;
     let k = 0;
     while (MIN_BUFFER << k < buffer.length) k++;
+    if (MIN_BUFFER << k !== buffer.length) return; // not one of ours: never hand it out for a larger size
     // Full: make room by dropping idle buffers of other sizes, largest first (what is given back is
     // what is in use now), or drop this one if only its own size is idle.
     for (let other = this.free.length - 1; this.freeBytes + buffer.length > this.maxFree && other >= 0; other--) {

@@ -1,4 +1,4 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { ServerResponse, type OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ShortReadError } from '../source/file-resource.js';
@@ -27,6 +27,8 @@ const GROW_AFTER = 16 * 1024 * 1024;
  * for seconds; a fast client on a long link (1 MiB pending, a 200 ms round trip) still drains 5 MB/s.
  */
 const SLOW_RATE = 1000;
+/** Nor is a wait shorter than this a sign: the event loop itself can be that late on a busy server. */
+const SLOW_WAIT_MS = 100;
 /**
  * Bytes one response may send per turn of the event loop. Reads on the spot into writes the kernel
  * takes at once could otherwise send a whole file in one turn, every other connection waiting, and
@@ -39,7 +41,7 @@ const CHECK_AFTER = 8 * 1024 * 1024;
 
 /** Whether a write of `bytes` that took `ms` to drain tells of a slow client. */
 export function drainedSlowly(bytes: number, ms: number): boolean {
-  return bytes < SLOW_RATE * ms;
+  return ms > SLOW_WAIT_MS && bytes < SLOW_RATE * ms;
 }
 
 /** The size of the next read after the first, given what the connection has shown and carried. */
@@ -67,7 +69,8 @@ export const pool = new BufferPool();
  * asks for the next chunk right after each push.)
  *
  * Resolves when everything is handed to the socket, or as soon as the connection is gone; rejects on a
- * read error, before the headers if it is the first read (the caller can still answer 500).
+ * read error or anything thrown. The headers leave with the first chunk, so a first read that fails
+ * (even in a multipart answer) leaves the caller free to answer 500.
  */
 export function pump(
   socket: Socket,
@@ -80,6 +83,9 @@ export function pump(
   return new Promise((resolve, reject) => new Pump(socket, res, status, headers, resource, segments, resolve, reject).run());
 }
 
+/** Node's own write: it calls back only once the socket is done with the chunk, so the buffer can be reused. */
+const nodeWrite = ServerResponse.prototype.write;
+
 class Pump {
   private index = 0;
   private pos: number;
@@ -89,13 +95,22 @@ class Pump {
   private waitingSince = 0;
   private waitingBytes = 0;
   private started = false;
+  /** Whether the current range has been checked for a rewrite. */
   private verified = false;
   private settled = false;
+  /** Framing text waiting to go out with the next chunk (or the end). */
+  private prefix: string[] = [];
   private buffer: Buffer | undefined;
   /** While pread runs: whether its callback came before it returned, and with what. */
   private inline = false;
   private inlineErr: Error | null = null;
   private inlineBytes = -1;
+  /**
+   * Buffers come from the pool only when res.write is Node's own. A middleware that wraps it (to
+   * compress, capture or cache a body) might keep a chunk past its callback, and a reused buffer
+   * would then hand it another response's bytes: it gets a buffer of its own per chunk instead.
+   */
+  private readonly pooled: boolean;
 
   constructor(
     /** The request's socket: a response queued behind another on a keep-alive socket has none yet. */
@@ -109,21 +124,30 @@ class Pump {
     private readonly reject: (err: Error) => void,
   ) {
     this.pos = startOf(segments[0]);
+    this.pooled = res.write === nodeWrite;
   }
 
+  /** Runs the loop; whatever it throws (a header Node refuses, a source's pread) fails the response. */
   readonly run = (): void => {
+    try {
+      this.loop();
+    } catch (err) {
+      this.fail(err as Error);
+    }
+  };
+
+  private loop(): void {
     let turn = 0;
     for (;;) {
       if (this.socket.destroyed) return this.done();
       const segment = this.segments[this.index];
       if (segment === undefined) {
-        this.begin();
+        this.send(undefined);
         this.res.end();
         return this.done();
       }
       if (typeof segment === 'string') {
-        this.begin();
-        this.res.write(segment);
+        this.prefix.push(segment);
         this.next();
         continue;
       }
@@ -145,17 +169,20 @@ class Pump {
         this.resource.verify((err) => (err ? this.fail(err) : this.run()));
         return;
       }
-      const buffer = pool.take(length);
+      const buffer = this.pooled ? pool.take(length) : Buffer.allocUnsafe(length);
       this.buffer = buffer;
       this.inline = true;
       this.inlineBytes = -1;
-      this.resource.pread(buffer, length, this.pos, this.onRead);
-      this.inline = false;
+      try {
+        this.resource.pread(buffer, length, this.pos, this.onRead);
+      } finally {
+        this.inline = false;
+      }
       if (this.inlineBytes === -1) return; // on the thread pool: onRead goes on from there
       turn += this.inlineBytes;
       if (!this.deliver(this.inlineErr, this.inlineBytes)) return;
     }
-  };
+  }
 
   private readonly onRead = (err: Error | null, bytesRead: number): void => {
     if (this.inline) {
@@ -163,7 +190,11 @@ class Pump {
       this.inlineBytes = bytesRead;
       return;
     }
-    if (this.deliver(err, bytesRead)) this.run();
+    try {
+      if (this.deliver(err, bytesRead)) this.loop();
+    } catch (thrown) {
+      this.fail(thrown as Error);
+    }
   };
 
   /** Writes what was read; true to read on at once, false when waiting (or done). */
@@ -171,20 +202,13 @@ class Pump {
     const buffer = this.buffer!;
     this.buffer = undefined;
     if (err !== null || bytesRead === 0 || this.socket.destroyed) {
-      pool.give(buffer);
+      this.giveBack(buffer);
       if (this.socket.destroyed) this.done();
       else this.fail(err ?? new ShortReadError(`file ended at byte ${this.pos}, before ${endOf(this.segments[this.index])}`));
       return false;
     }
     this.pos += bytesRead;
-    const chunk = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
-    // Corked so that the first chunk goes out with the headers, and every chunk goes out now: a bare
-    // res.write corks the socket until the next tick, and then nothing could tell whether the kernel
-    // took the chunk at once.
-    this.res.cork();
-    this.begin();
-    const ok = this.res.write(chunk, () => pool.give(buffer));
-    this.res.uncork();
+    const ok = this.send(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead), buffer);
     const pending = this.res.writableLength;
     if (pending === 0) {
       // The kernel took it all at once.
@@ -199,6 +223,28 @@ class Pump {
     return false;
   }
 
+  /**
+   * Writes the headers (the first time), the framing text waiting, and a chunk, in one go: corked, so
+   * that they leave together, and uncorked at once, so that they leave now. (A bare res.write corks the
+   * socket until the next tick, and then nothing could tell whether the kernel took the chunk at once.)
+   */
+  private send(chunk: Buffer | undefined, buffer?: Buffer): boolean {
+    this.res.cork();
+    try {
+      if (!this.started) {
+        this.started = true;
+        this.res.writeHead(this.status, this.headers);
+      }
+      let ok = true;
+      for (const text of this.prefix) ok = this.res.write(text);
+      this.prefix.length = 0;
+      if (chunk !== undefined) ok = this.res.write(chunk, this.pooled ? () => pool.give(buffer!) : undefined);
+      return ok;
+    } finally {
+      this.res.uncork();
+    }
+  }
+
   private readonly resume = (): void => {
     this.res.off('drain', this.resume);
     this.socket.off('close', this.resume);
@@ -211,14 +257,13 @@ class Pump {
     this.size = readSize(this.slow, this.socket.bytesWritten);
   }
 
-  private begin(): void {
-    if (this.started) return;
-    this.started = true;
-    this.res.writeHead(this.status, this.headers);
+  private giveBack(buffer: Buffer): void {
+    if (this.pooled) pool.give(buffer);
   }
 
   private next(): void {
     this.index++;
+    this.verified = false;
     this.pos = startOf(this.segments[this.index]);
   }
 
@@ -229,6 +274,10 @@ class Pump {
   }
 
   private fail(err: Error): void {
+    if (this.buffer !== undefined && !this.inline) {
+      this.giveBack(this.buffer);
+      this.buffer = undefined;
+    }
     if (this.settled) return;
     this.settled = true;
     this.reject(err);

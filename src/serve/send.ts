@@ -78,16 +78,14 @@ async function execute(req: IncomingMessage, res: ServerResponse, plan: Plan, re
     res.writeHead(plan.status, plan.headers);
     // The multipart generator is wrapped in a Readable so that an abort can destroy it: a bare
     // generator left suspended in `yield*` would keep its part's reader, and the descriptor, alive.
-    // What the kernel has taken from this socket: writes handed over and completed. Reads are sized by it.
-    const flushed = () => (socket.bytesWritten ?? 0) - socket.writableLength;
     const source =
       body.type === 'bytes'
-        ? resource.open(body.range.start, body.range.end, { flushed })
+        ? resource.open(body.range.start, body.range.end)
         : Readable.from(
             (async function* () {
               for (const part of body.parts) {
                 yield part.head;
-                yield* resource.open(part.range.start, part.range.end, { flushed });
+                yield* resource.open(part.range.start, part.range.end);
               }
               yield body.tail;
             })(),

@@ -32,7 +32,7 @@ export class SharedFd {
     readonly fd: number,
     readonly stats: fs.Stats,
   ) {
-    this.heat = heatOf(stats.dev, stats.ino, stats.size, stats.mtimeMs);
+    this.heat = heatOf(stats.dev, stats.ino, stats.size, stats.mtimeMs, stats.ctimeMs);
   }
   ref(): void {
     this.refs++;
@@ -83,7 +83,7 @@ class RangeReader extends Readable {
       if (this.afterRead !== undefined) return this.done();
       if (err) return this.fail(err);
       if (bytesRead === 0) return this.fail(new ShortReadError(`file ended at byte ${this.pos}, before ${this.end}`));
-      this.file.heat.mark(this.pos, bytesRead, Date.now());
+      this.file.heat.mark(this.pos, bytesRead, performance.now());
       this.pos += bytesRead;
       const chunk = bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
       if (this.pos <= this.end) return this.deliver(chunk, false);
@@ -155,14 +155,23 @@ export interface FileResource extends Resource {
  * a read from the page cache: bytes of this file read within the last minute (heat.ts), and, on a file
  * served within the last second (an open-file cache hit), reads of at most 64 KiB inside its first
  * MiB. Every player reads that region first (Safari's probe, the ftyp and moov of a web-optimized MP4,
- * WebM headers), so it is in the page cache. If either guess is wrong, the event loop waits for the
- * disk once, and a read that slow sends the file's reads back to the thread pool for a while.
+ * WebM headers), so it is in the page cache. When a guess is wrong, the event loop waits for the disk
+ * (on an SSD, about as long as a 1 MiB copy takes; on a spinning disk, up to tens of ms), and two such
+ * reads within ten seconds send the file's reads back to the thread pool for a while.
  */
 const HOT_REGION = 1024 * 1024;
 const HOT_READ = 64 * 1024;
 
-function onTheSpot(file: SharedFd, hot: boolean, position: number, length: number, now: number): boolean {
-  return (hot && length <= HOT_READ && position + length <= HOT_REGION) || file.heat.covers(position, length, now);
+export interface ReadPolicy {
+  /** Reads may be done on the spot when the bytes are known to be cached (default true). */
+  onTheSpot?: boolean;
+  /** The file was served within the last second: its first MiB counts as cached. */
+  cached?: boolean;
+}
+
+function onTheSpot(file: SharedFd, policy: ReadPolicy, position: number, length: number, now: number): boolean {
+  if (policy.onTheSpot === false) return false;
+  return (policy.cached === true && length <= HOT_READ && position + length <= HOT_REGION) || file.heat.covers(position, length, now);
 }
 
 /** pread on the spot, timed: a slow one cools the file down (heat.ts). */
@@ -180,7 +189,7 @@ function readLater(file: SharedFd, buffer: Buffer, length: number, position: num
   fs.read(file.fd, buffer, 0, length, position, (err, bytesRead) => {
     file.unref();
     if (err) return done(err, 0);
-    file.heat.mark(position, bytesRead, Date.now());
+    file.heat.mark(position, bytesRead, performance.now());
     done(null, bytesRead);
   });
 }
@@ -189,7 +198,7 @@ const shortRead = (start: number, length: number, bytesRead: number) =>
   new ShortReadError(`file ended at byte ${start + bytesRead}, before ${start + length - 1}`);
 
 /** A Resource over a shared descriptor: it takes a reference now and gives it back on release. */
-export function fileResource(file: SharedFd, hot = false): FileResource {
+export function fileResource(file: SharedFd, policy: ReadPolicy = {}): FileResource {
   file.ref();
   let released = false;
   return {
@@ -199,8 +208,8 @@ export function fileResource(file: SharedFd, hot = false): FileResource {
     open: (start, end) => new RangeReader(file, start, end),
     read: (start, length) => {
       const buffer = Buffer.allocUnsafe(length);
-      const now = Date.now();
-      if (onTheSpot(file, hot, start, length, now)) {
+      const now = performance.now();
+      if (onTheSpot(file, policy, start, length, now)) {
         let bytesRead: number;
         try {
           bytesRead = readNow(file, buffer, 0, length, start, now);
@@ -218,8 +227,8 @@ export function fileResource(file: SharedFd, hot = false): FileResource {
       });
     },
     pread: (buffer, length, position, done) => {
-      const now = Date.now();
-      if (!onTheSpot(file, hot, position, length, now)) return readLater(file, buffer, length, position, done);
+      const now = performance.now();
+      if (!onTheSpot(file, policy, position, length, now)) return readLater(file, buffer, length, position, done);
       let bytesRead: number;
       try {
         bytesRead = readNow(file, buffer, 0, length, position, now);

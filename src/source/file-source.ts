@@ -28,6 +28,13 @@ export interface FileSourceOptions {
    * cached file holds a descriptor under limits that are often only 1,024).
    */
   cacheSize?: number;
+  /**
+   * Read on the spot, not on the thread pool, the bytes read within the last minute, which the page
+   * cache all but surely still holds (default: true, unless cacheTtl is 0). A read from the cache is
+   * quicker than the hop to the thread pool; a guess gone wrong makes the event loop wait for the
+   * disk, or, on a network filesystem, for the network: set false there.
+   */
+  hotReads?: boolean;
 }
 
 interface CacheEntry {
@@ -62,6 +69,7 @@ export class FileSource implements Source {
   private readonly hardLinks: boolean;
   private readonly cacheTtl: number;
   private readonly cacheSize: number;
+  private readonly hotReads: boolean;
   private readonly cache = new Map<string, CacheEntry>();
   private sweeper: NodeJS.Timeout | undefined;
 
@@ -73,6 +81,7 @@ export class FileSource implements Source {
     this.hardLinks = options.hardLinks ?? true;
     this.cacheTtl = options.cacheTtl ?? 1000;
     this.cacheSize = options.cacheSize ?? 128;
+    this.hotReads = options.hotReads ?? this.cacheTtl > 0;
   }
 
   /** The root with symlinks resolved, once known (cache entries re-check paths under it). */
@@ -118,9 +127,9 @@ export class FileSource implements Source {
     return resource;
   }
 
-  /** `hot`: served within the last TTL, so its first pages are in memory (see fileResource). */
-  private resourceFor(file: SharedFd, hot = false): Resource | undefined {
-    return !this.hardLinks && file.stats.nlink > 1 ? undefined : fileResource(file, hot);
+  /** `cached`: served within the last TTL, so its first pages are in memory (see fileResource). */
+  private resourceFor(file: SharedFd, cached = false): Resource | undefined {
+    return !this.hardLinks && file.stats.nlink > 1 ? undefined : fileResource(file, { onTheSpot: this.hotReads, cached });
   }
 
   /**

@@ -7,99 +7,102 @@
  * thread pool, 3,370 read on the spot). nginx reads on the spot always, and its event loop waits
  * whenever the disk does. We read on the spot only bytes we read ourselves within the last minute:
  * what a busy video server serves again and again (the first MiB of every file, the parts of a popular
- * video everyone watches) and what is all but certain to still be cached. A read that still turns out
- * slow (the pages were evicted), twice in a row, cools the whole file down for a while.
+ * video everyone watches) and what is all but certain to still be cached. If that turns out wrong (the
+ * pages were evicted), the reads that find out are slow, and two of them within ten seconds send the
+ * file's reads back to the thread pool for a while.
  *
- * The map is per version of a file (device, inode, size, mtime), kept beyond the descriptor: the
- * open-file cache lets a descriptor go one second after its last use. Pure bookkeeping: the clock is
- * passed in.
+ * Blocks are 64 KiB whatever the file's size, kept in pages of 64 MiB of file that exist only where
+ * something was read, at most 32 pages (2 GiB of a file, 128 KiB of stamps) per file. The map is per
+ * version of a file (device, inode, size, mtime, ctime), kept beyond the descriptor: the open-file
+ * cache lets a descriptor go one second after its last use. Pure bookkeeping: the clock (monotonic
+ * milliseconds) is passed in.
  */
 
 /** Blocks read within this long count as cached. */
 export const HOT_MS = 60_000;
-/**
- * Two reads on the spot in a row that took longer than this went to the disk: reads of the file go
- * back to the thread pool... (From the page cache a 1 MiB read takes 0.1-0.3 ms here; one in about
- * 10,000 takes 2-10 ms when the thread is preempted on a busy core, so one slow read proves nothing.)
- */
+/** A read on the spot that took longer than this went to the disk (from the page cache a 1 MiB read takes 0.1-0.3 ms here; one in about 10,000 takes up to 10 ms when the thread is preempted on a busy core). */
 export const SLOW_READ_MS = 10;
-/** ...for this long. */
+/** Two slow reads this close together cool the file down... */
+export const SLOW_WINDOW_MS = 10_000;
+/** ...for this long: its reads go to the thread pool. */
 export const COOL_MS = 30_000;
-/** Smallest block tracked; larger files get larger blocks, so that one map stays at most 32 KiB. */
-const MIN_BLOCK_SHIFT = 16; // 64 KiB
-const MAX_BLOCKS = 8 * 1024;
-/** How many files' maps are kept (the least recently used goes first): at most 4 MiB in all. */
-const MAX_FILES = 128;
+export const BLOCK = 64 * 1024;
+const PAGE_BLOCKS = 1024;
+const MAX_PAGES = 32;
+/** How many files' maps are kept (the least recently looked up goes first): at most 8 MiB in all. */
+const MAX_FILES = 64;
 
 export class Heat {
-  private readonly shift: number;
-  /** Per block: when it was last read, in seconds after `epoch` (0: not read). */
-  private readonly blocks: Uint32Array;
-  private coolUntil = 0;
-  private slowReads = 0;
-
-  constructor(
-    readonly size: number,
-    private readonly epoch: number,
-  ) {
-    let shift = MIN_BLOCK_SHIFT;
-    while (Math.ceil(size / 2 ** shift) > MAX_BLOCKS) shift++;
-    this.shift = shift;
-    this.blocks = new Uint32Array(Math.ceil(size / 2 ** shift));
-  }
-
-  private stamp(now: number): number {
-    return Math.max(1, Math.floor((now - this.epoch) / 1000));
-  }
+  /** Per page of the file: per block, when it was last read, in seconds (0: not read). */
+  private readonly pages = new Map<number, Uint32Array>();
+  private coolUntil = -Infinity;
+  private lastSlow = -Infinity;
 
   /**
    * Records that [start, start + length) was just read. Blocks read in part count as read: the kernel
    * reads whole pages and reads ahead of every read (128 KiB by default), so what is left unread of an
-   * edge block is at most a few pages, and if those were not cached, the read that finds out is timed.
+   * edge block is at most a few pages of its 64 KiB, and if those were not cached, the read that finds
+   * out is timed.
    */
   mark(start: number, length: number, now: number): void {
     if (length <= 0) return;
-    const stamp = this.stamp(now);
-    const last = Math.min(this.blocks.length - 1, Math.floor((start + length - 1) / 2 ** this.shift));
-    for (let i = Math.floor(start / 2 ** this.shift); i <= last; i++) this.blocks[i] = stamp;
+    const stamp = Math.floor(now / 1000) + 1;
+    const last = Math.floor((start + length - 1) / BLOCK);
+    for (let block = Math.floor(start / BLOCK); block <= last; ) {
+      const index = Math.floor(block / PAGE_BLOCKS);
+      const stamps = this.page(index);
+      const end = Math.min(last + 1, (index + 1) * PAGE_BLOCKS);
+      stamps.fill(stamp, block - index * PAGE_BLOCKS, end - index * PAGE_BLOCKS);
+      block = end;
+    }
   }
 
   /** Whether every block of [start, start + length) was read within HOT_MS. */
   covers(start: number, length: number, now: number): boolean {
     if (now < this.coolUntil || length <= 0) return false;
-    const oldest = this.stamp(now - HOT_MS);
-    const last = Math.floor((start + length - 1) / 2 ** this.shift);
-    for (let i = Math.floor(start / 2 ** this.shift); i <= last; i++) {
-      const stamp = this.blocks[i];
-      if (stamp === undefined || stamp === 0 || stamp < oldest) return false;
+    const oldest = Math.floor((now - HOT_MS) / 1000) + 1;
+    const last = Math.floor((start + length - 1) / BLOCK);
+    for (let block = Math.floor(start / BLOCK); block <= last; block++) {
+      const index = Math.floor(block / PAGE_BLOCKS);
+      const stamp = this.pages.get(index)?.[block - index * PAGE_BLOCKS] ?? 0;
+      if (stamp === 0 || stamp < oldest) return false;
     }
     return true;
   }
 
-  /** A read on the spot took `ms`: if that was the disk, forget what was known and wait a while. */
+  /** A read on the spot took `ms`: if that was the disk, again, forget what was known and wait a while. */
   timed(ms: number, now: number): void {
-    if (ms <= SLOW_READ_MS) {
-      this.slowReads = 0;
+    if (ms <= SLOW_READ_MS) return;
+    if (now - this.lastSlow > SLOW_WINDOW_MS) {
+      this.lastSlow = now;
       return;
     }
-    if (++this.slowReads < 2) return;
-    this.slowReads = 0;
-    this.blocks.fill(0);
+    this.lastSlow = -Infinity;
+    this.pages.clear();
     this.coolUntil = now + COOL_MS;
+  }
+
+  private page(index: number): Uint32Array {
+    let stamps = this.pages.get(index);
+    if (stamps === undefined) {
+      if (this.pages.size >= MAX_PAGES) this.pages.delete(this.pages.keys().next().value!);
+      stamps = new Uint32Array(PAGE_BLOCKS);
+      this.pages.set(index, stamps);
+    }
+    return stamps;
   }
 }
 
-const epoch = Date.now() - 1000;
 const maps = new Map<string, Heat>();
 
 /** The heat map of one version of a file, shared by every descriptor opened on it. */
-export function heatOf(dev: number, ino: number, size: number, mtimeMs: number): Heat {
-  const key = `${dev}:${ino}:${size}:${mtimeMs}`;
+export function heatOf(dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number): Heat {
+  const key = `${dev}:${ino}:${size}:${mtimeMs}:${ctimeMs}`;
   let heat = maps.get(key);
   if (heat !== undefined) {
     maps.delete(key); // move to the young end
   } else {
-    heat = new Heat(size, epoch);
+    heat = new Heat();
     if (maps.size >= MAX_FILES) maps.delete(maps.keys().next().value!);
   }
   maps.set(key, heat);

@@ -11,7 +11,7 @@ export interface Resource extends Representation {
    * Streams bytes `start` to `end` inclusive. The stream errors, rather than ends, if fewer bytes can be
    * read than that (the file shrank): a short body would contradict the Content-Length already sent.
    */
-  open(start: number, end: number, options?: OpenOptions): Readable;
+  open(start: number, end: number): Readable;
   /**
    * Reads `length` bytes from `start` into one buffer, for small ranges: no stream, one I/O. Optional;
    * it rejects rather than resolving short.
@@ -33,14 +33,6 @@ export interface Resource extends Representation {
   release(): void;
 }
 
-export interface OpenOptions {
-  /**
-   * Bytes the consumer has passed on so far (for a socket: handed to the kernel). A source that sees
-   * it can size its reads to how fast the client really drains: large while everything is taken at
-   * once, small when it piles up.
-   */
-  flushed?: () => number;
-}
 
 /** Where bytes come from. A Source never builds a status code or a header. */
 export interface Source {

@@ -28,6 +28,15 @@ describe('BufferPool', () => {
     assert.equal(pool.idleBytes, 128 * 1024);
   });
 
+  it('refuses sizes past 1 MiB and keeps no buffer that is not of its sizes', () => {
+    const pool = new BufferPool();
+    assert.throws(() => pool.take(MAX_BUFFER + 1), RangeError);
+    pool.take(MIN_BUFFER);
+    pool.give(Buffer.alloc(20_000));
+    assert.equal(pool.idleBytes, 0);
+    assert.equal(pool.take(MIN_BUFFER + 1).length, 2 * MIN_BUFFER);
+  });
+
   it('keeps at most maxFree bytes waiting', () => {
     const pool = new BufferPool(3 * MIN_BUFFER);
     const taken = [1, 2, 3, 4, 5].map(() => pool.take(MIN_BUFFER));

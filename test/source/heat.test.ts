@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileResource, openShared } from '../../src/source/file-resource.js';
-import { COOL_MS, Heat, heatOf, HOT_MS, SLOW_READ_MS } from '../../src/source/heat.js';
+import { FileSource } from '../../src/source/file-source.js';
+import { BLOCK, COOL_MS, Heat, heatOf, HOT_MS, SLOW_READ_MS, SLOW_WINDOW_MS } from '../../src/source/heat.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -12,68 +13,72 @@ const T0 = 1_000_000;
 
 describe('Heat: which bytes were read lately', () => {
   it('knows nothing of a file not read, and everything of what was read', () => {
-    const heat = new Heat(64 * MiB, T0);
-    assert.equal(heat.covers(0, 2, T0 + 5000), false);
-    heat.mark(5 * MiB, MiB, T0 + 5000);
-    assert.equal(heat.covers(5 * MiB, MiB, T0 + 6000), true);
-    assert.equal(heat.covers(5 * MiB + 100, 1000, T0 + 6000), true);
-    assert.equal(heat.covers(4 * MiB, MiB, T0 + 6000), false, 'the MiB before was not read');
-    assert.equal(heat.covers(5 * MiB, 2 * MiB, T0 + 6000), false, 'a read that runs past what was read');
+    const heat = new Heat();
+    assert.equal(heat.covers(0, 2, T0), false);
+    heat.mark(5 * MiB, MiB, T0);
+    assert.equal(heat.covers(5 * MiB, MiB, T0 + 1000), true);
+    assert.equal(heat.covers(5 * MiB + 100, 1000, T0 + 1000), true);
+    assert.equal(heat.covers(4 * MiB, MiB, T0 + 1000), false, 'the MiB before was not read');
+    assert.equal(heat.covers(5 * MiB, 2 * MiB, T0 + 1000), false, 'a read that runs past what was read');
   });
 
-  it('a read marks the blocks it touched, so the same unaligned read is covered next time', () => {
-    const heat = new Heat(64 * MiB, T0);
-    heat.mark(5_000_001, 999_999, T0 + 1000);
-    assert.equal(heat.covers(5_000_001, 999_999, T0 + 1000), true);
-    assert.equal(heat.covers(7 * MiB, 10, T0 + 1000), false);
+  it('a read marks the 64 KiB blocks it touched, so the same unaligned read is covered next time, and no more', () => {
+    const heat = new Heat();
+    heat.mark(5_000_001, 999_999, T0);
+    assert.equal(heat.covers(5_000_001, 999_999, T0), true);
+    const lastBlockEnd = Math.ceil(6_000_000 / BLOCK) * BLOCK;
+    assert.equal(heat.covers(lastBlockEnd - 10, 10, T0), true);
+    assert.equal(heat.covers(lastBlockEnd, 10, T0), false);
+  });
+
+  it('keeps 64 KiB blocks in a huge file: a small read far in does not warm a larger region', () => {
+    const heat = new Heat();
+    const far = 50 * 1024 * MiB + 100 * KiB; // 50 GiB in
+    heat.mark(far, 16 * KiB, T0);
+    assert.equal(heat.covers(far, 16 * KiB, T0), true);
+    assert.equal(heat.covers(far + BLOCK, 16 * KiB, T0), false);
+    assert.equal(heat.covers(far - BLOCK, 16 * KiB, T0), false);
+  });
+
+  it('remembers at most 32 regions of 64 MiB per file, the oldest going first', () => {
+    const heat = new Heat();
+    for (let i = 0; i <= 32; i++) heat.mark(i * 64 * MiB, KiB, T0);
+    assert.equal(heat.covers(0, KiB, T0), false);
+    assert.equal(heat.covers(64 * MiB, KiB, T0), true);
+    assert.equal(heat.covers(32 * 64 * MiB, KiB, T0), true);
   });
 
   it('forgets after HOT_MS', () => {
-    const heat = new Heat(8 * MiB, T0);
-    heat.mark(0, MiB, T0 + 10_000);
-    assert.equal(heat.covers(0, MiB, T0 + 10_000 + HOT_MS - 2000), true);
-    assert.equal(heat.covers(0, MiB, T0 + 10_000 + HOT_MS + 2000), false);
+    const heat = new Heat();
+    heat.mark(0, MiB, T0);
+    assert.equal(heat.covers(0, MiB, T0 + HOT_MS - 2000), true);
+    assert.equal(heat.covers(0, MiB, T0 + HOT_MS + 2000), false);
   });
 
-  it('two slow reads on the spot in a row forget everything and refuse for COOL_MS', () => {
-    const heat = new Heat(8 * MiB, T0);
-    heat.mark(0, 8 * MiB, T0 + 1000);
-    heat.timed(SLOW_READ_MS / 2, T0 + 1000);
-    assert.equal(heat.covers(0, MiB, T0 + 1000), true, 'a fast read changes nothing');
+  it('two slow reads on the spot within SLOW_WINDOW_MS forget everything and refuse for COOL_MS', () => {
+    const heat = new Heat();
+    heat.mark(0, 8 * MiB, T0);
+    heat.timed(SLOW_READ_MS / 2, T0);
     heat.timed(SLOW_READ_MS * 3, T0 + 1000);
-    heat.timed(SLOW_READ_MS / 2, T0 + 1000);
-    heat.timed(SLOW_READ_MS * 3, T0 + 1000);
-    assert.equal(heat.covers(0, MiB, T0 + 1000), true, 'one slow read now and then: the thread was preempted');
-    heat.timed(SLOW_READ_MS * 3, T0 + 2000);
-    assert.equal(heat.covers(0, MiB, T0 + 2000), false);
-    heat.mark(0, 8 * MiB, T0 + 3000);
-    assert.equal(heat.covers(0, MiB, T0 + 3000), false, 'cooling down: even fresh marks do not count');
-    heat.mark(0, 8 * MiB, T0 + 2000 + COOL_MS + 1000);
-    assert.equal(heat.covers(0, MiB, T0 + 2000 + COOL_MS + 1000), true);
-  });
-
-  it('handles the last, short block and empty files', () => {
-    const heat = new Heat(MiB + 10, T0);
-    heat.mark(MiB, 10, T0 + 1000);
-    assert.equal(heat.covers(MiB + 5, 5, T0 + 1000), true);
-    assert.equal(heat.covers(MiB + 5, 200 * KiB, T0 + 1000), false, 'blocks past the end of the file');
-    const empty = new Heat(0, T0);
-    empty.mark(0, 0, T0 + 1000);
-    assert.equal(empty.covers(0, 1, T0 + 1000), false);
-  });
-
-  it('keeps a fine grain on a huge file without growing past its bound', () => {
-    const heat = new Heat(1024 * 1024 * MiB, T0); // 1 TiB
-    heat.mark(512 * MiB, 2, T0 + 1000);
-    assert.equal(heat.covers(512 * MiB, 2, T0 + 1000), true);
-    assert.equal(heat.covers(0, 2, T0 + 1000), false);
+    assert.equal(heat.covers(0, MiB, T0 + 1000), true, 'one slow read: perhaps the thread was preempted');
+    heat.timed(SLOW_READ_MS * 3, T0 + 1000 + SLOW_WINDOW_MS + 1000);
+    assert.equal(heat.covers(0, MiB, T0 + 2000 + SLOW_WINDOW_MS), true, 'slow reads far apart: still hot');
+    heat.timed(SLOW_READ_MS / 2, T0 + 3000 + SLOW_WINDOW_MS);
+    heat.timed(SLOW_READ_MS * 3, T0 + 4000 + SLOW_WINDOW_MS);
+    const cooled = T0 + 4000 + SLOW_WINDOW_MS;
+    assert.equal(heat.covers(0, MiB, cooled), false, 'a second slow read within the window, fast ones between');
+    heat.mark(0, 8 * MiB, cooled + 1000);
+    assert.equal(heat.covers(0, MiB, cooled + 1000), false, 'cooling down: even fresh marks do not count');
+    heat.mark(0, 8 * MiB, cooled + COOL_MS + 1000);
+    assert.equal(heat.covers(0, MiB, cooled + COOL_MS + 1000), true);
   });
 
   it('is shared by every descriptor on one version of a file, and new for a new version', () => {
-    const a = heatOf(1, 42, 100, 5000);
-    assert.equal(heatOf(1, 42, 100, 5000), a);
-    assert.notEqual(heatOf(1, 42, 100, 6000), a);
-    assert.notEqual(heatOf(1, 43, 100, 5000), a);
+    const a = heatOf(1, 42, 100, 5000, 5000);
+    assert.equal(heatOf(1, 42, 100, 5000, 5000), a);
+    assert.notEqual(heatOf(1, 42, 100, 6000, 6000), a);
+    assert.notEqual(heatOf(1, 42, 100, 5000, 7000), a, 'replaced by a copy that kept the mtime (cp -p)');
+    assert.notEqual(heatOf(1, 43, 100, 5000, 5000), a);
   });
 });
 
@@ -116,5 +121,33 @@ describe('file resources read on the spot what was read lately', () => {
     } finally {
       resource.release();
     }
+  });
+
+  it('never on the spot when told not to (network filesystems: hotReads false, or cacheTtl 0)', async () => {
+    const file = (await openShared(path.join(dir, 'f.mp4')))!;
+    const resource = fileResource(file, { onTheSpot: false, cached: true });
+    file.unref();
+    try {
+      await preadNow(resource, 100, 1000);
+      assert.equal((await preadNow(resource, 100, 1000)).inline, false);
+    } finally {
+      resource.release();
+    }
+    const source = new FileSource(dir, { cacheTtl: 0 });
+    const first = (await source.stat('f.mp4'))!;
+    await new Promise((resolve) => first.pread!(Buffer.alloc(1000), 1000, 0, resolve));
+    first.release();
+    const second = (await source.stat('f.mp4'))!;
+    let inline = true;
+    await new Promise<void>((resolve) => {
+      let returned = false;
+      second.pread!(Buffer.alloc(1000), 1000, 0, () => {
+        inline = !returned;
+        resolve();
+      });
+      returned = true;
+    });
+    assert.equal(inline, false);
+    second.release();
   });
 });
