@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { mkdir, mkdtemp, open, rename, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,6 +36,55 @@ describe('the open-file cache', () => {
     assert.equal(openFds(), before + 1);
     source.close();
     assert.equal(await waitFor(openFds, (n) => n === before), before);
+  });
+
+  /** Counts calls of one node:fs function while `body` runs (named imports see the spy too). */
+  async function counting(name: 'open' | 'statSync', body: () => Promise<void>): Promise<number> {
+    const original = fs[name] as (...args: unknown[]) => unknown;
+    let calls = 0;
+    (fs as unknown as Record<string, unknown>)[name] = function (this: unknown, ...args: unknown[]) {
+      calls++;
+      return original.apply(this, args);
+    };
+    syncBuiltinESMExports();
+    try {
+      await body();
+    } finally {
+      (fs as unknown as Record<string, unknown>)[name] = original;
+      syncBuiltinESMExports();
+    }
+    return calls;
+  }
+
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('keeps a file in steady demand open past the TTL: it expires only after its last request', async () => {
+    const source = new FileSource(root, { cacheTtl: 200 });
+    await look(source, 'c.mp4');
+    const opens = await counting('open', async () => {
+      for (let i = 0; i < 10; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.ok(await look(source, 'c.mp4'));
+      }
+    });
+    assert.equal(opens, 0, 'opened again while in demand');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(await counting('open', async () => void (await look(source, 'c.mp4'))), 1, 'expired once left alone');
+    source.close();
+  });
+
+  it('revalidates with one stat per turn of the event loop, shared by the lookups of that turn', async () => {
+    const source = new FileSource(root, { cacheTtl: 60_000 });
+    await look(source, 'a.mp4');
+    await nextTurn();
+    const stats = await counting('statSync', async () => {
+      const resources = await Promise.all(Array.from({ length: 10 }, () => source.stat('a.mp4')));
+      for (const r of resources) r?.release();
+      await nextTurn();
+      await look(source, 'a.mp4');
+    });
+    assert.equal(stats, 2);
+    source.close();
   });
 
   it('sees a replaced or rewritten file on the very next lookup', async () => {
