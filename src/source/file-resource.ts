@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { heatOf, type Heat } from './heat.js';
+import { heatOf, SLOW_READ_MS, type Heat } from './heat.js';
 import type { Resource } from './types.js';
 
 /** Thrown into a stream when the file ends before the range that was promised. */
@@ -174,13 +174,27 @@ function onTheSpot(file: SharedFd, policy: ReadPolicy, position: number, length:
   return (policy.cached === true && length <= HOT_READ && position + length <= HOT_REGION) || file.heat.covers(position, length, now);
 }
 
-/** pread on the spot, timed: a slow one cools the file down (heat.ts). */
+/** pread on the spot, timed: one that was slow because it went to the disk counts against the file (heat.ts). */
 function readNow(file: SharedFd, buffer: Buffer, offset: number, length: number, position: number, now: number): number {
-  const began = performance.now();
   const bytesRead = fs.readSync(file.fd, buffer, offset, length, position);
-  file.heat.timed(performance.now() - began, now);
+  if (performance.now() - now > SLOW_READ_MS && readFromDisk()) file.heat.slowRead(now);
   file.heat.mark(position, bytesRead, now);
   return bytesRead;
+}
+
+/**
+ * Whether the process has read from a block device since the last call: getrusage's block input
+ * count, which page-cache hits do not raise. Asked only after a slow read (a syscall), it tells a read
+ * that waited for the disk from one that waited for the CPU: in a benchmark round, interrupts on a
+ * busy core made two 1 MiB reads from the cache take over 10 ms, and the seek storm that followed
+ * ran on the thread pool at a third of its speed.
+ */
+let blockInputs = process.resourceUsage().fsRead;
+function readFromDisk(): boolean {
+  const now = process.resourceUsage().fsRead;
+  const grew = now > blockInputs;
+  blockInputs = now;
+  return grew;
 }
 
 /** pread on the thread pool; the descriptor is held until it is back. */

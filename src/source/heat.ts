@@ -8,8 +8,8 @@
  * whenever the disk does. We read on the spot only bytes we read ourselves within the last minute:
  * what a busy video server serves again and again (the first MiB of every file, the parts of a popular
  * video everyone watches) and what is all but certain to still be cached. If that turns out wrong (the
- * pages were evicted), the reads that find out are slow, and two of them within ten seconds send the
- * file's reads back to the thread pool for a while.
+ * pages were evicted), the reads that find out are slow, and two of them within ten seconds make the
+ * map forget the file: its reads go back to the thread pool until they have marked it again.
  *
  * Blocks are 64 KiB whatever the file's size, kept in pages of 64 MiB of file that exist only where
  * something was read, at most 32 pages (2 GiB of a file, 128 KiB of stamps) per file. The map is per
@@ -20,12 +20,15 @@
 
 /** Blocks read within this long count as cached. */
 export const HOT_MS = 60_000;
-/** A read on the spot that took longer than this went to the disk (from the page cache a 1 MiB read takes 0.1-0.3 ms here; one in about 10,000 takes up to 10 ms when the thread is preempted on a busy core). */
+/**
+ * A read on the spot that took longer than this may have gone to the disk. From the page cache a 1 MiB
+ * read takes 0.1-0.3 ms here, but one in about 10,000 takes up to 10 ms when the thread is preempted,
+ * and more under a storm of network interrupts on the same core: so a slow read counts only if the
+ * process did read from a disk meanwhile (see file-resource.ts).
+ */
 export const SLOW_READ_MS = 10;
-/** Two slow reads this close together cool the file down... */
+/** Two slow reads this close together make the map forget the file. */
 export const SLOW_WINDOW_MS = 10_000;
-/** ...for this long: its reads go to the thread pool. */
-export const COOL_MS = 30_000;
 export const BLOCK = 64 * 1024;
 const PAGE_BLOCKS = 1024;
 const MAX_PAGES = 32;
@@ -35,7 +38,6 @@ const MAX_FILES = 64;
 export class Heat {
   /** Per page of the file: per block, when it was last read, in seconds (0: not read). */
   private readonly pages = new Map<number, Uint32Array>();
-  private coolUntil = -Infinity;
   private lastSlow = -Infinity;
 
   /**
@@ -59,7 +61,7 @@ export class Heat {
 
   /** Whether every block of [start, start + length) was read within HOT_MS. */
   covers(start: number, length: number, now: number): boolean {
-    if (now < this.coolUntil || length <= 0) return false;
+    if (length <= 0) return false;
     const oldest = Math.floor((now - HOT_MS) / 1000) + 1;
     const last = Math.floor((start + length - 1) / BLOCK);
     for (let block = Math.floor(start / BLOCK); block <= last; block++) {
@@ -70,16 +72,17 @@ export class Heat {
     return true;
   }
 
-  /** A read on the spot took `ms`: if that was the disk, again, forget what was known and wait a while. */
-  timed(ms: number, now: number): void {
-    if (ms <= SLOW_READ_MS) return;
+  /**
+   * A read on the spot went to the disk: the second within SLOW_WINDOW_MS makes the map forget the file,
+   * since its pages are being evicted. Reads then go to the thread pool, and mark what they bring in.
+   */
+  slowRead(now: number): void {
     if (now - this.lastSlow > SLOW_WINDOW_MS) {
       this.lastSlow = now;
       return;
     }
     this.lastSlow = -Infinity;
     this.pages.clear();
-    this.coolUntil = now + COOL_MS;
   }
 
   private page(index: number): Uint32Array {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileResource, openShared } from '../../src/source/file-resource.js';
 import { FileSource } from '../../src/source/file-source.js';
-import { BLOCK, COOL_MS, Heat, heatOf, HOT_MS, SLOW_READ_MS, SLOW_WINDOW_MS } from '../../src/source/heat.js';
+import { BLOCK, Heat, heatOf, HOT_MS, SLOW_WINDOW_MS } from '../../src/source/heat.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -55,22 +55,18 @@ describe('Heat: which bytes were read lately', () => {
     assert.equal(heat.covers(0, MiB, T0 + HOT_MS + 2000), false);
   });
 
-  it('two slow reads on the spot within SLOW_WINDOW_MS forget everything and refuse for COOL_MS', () => {
+  it('two reads from the disk within SLOW_WINDOW_MS make it forget the file, until reads mark it again', () => {
     const heat = new Heat();
     heat.mark(0, 8 * MiB, T0);
-    heat.timed(SLOW_READ_MS / 2, T0);
-    heat.timed(SLOW_READ_MS * 3, T0 + 1000);
-    assert.equal(heat.covers(0, MiB, T0 + 1000), true, 'one slow read: perhaps the thread was preempted');
-    heat.timed(SLOW_READ_MS * 3, T0 + 1000 + SLOW_WINDOW_MS + 1000);
+    heat.slowRead(T0 + 1000);
+    assert.equal(heat.covers(0, MiB, T0 + 1000), true, 'one slow read proves little');
+    heat.slowRead(T0 + 2000 + SLOW_WINDOW_MS);
     assert.equal(heat.covers(0, MiB, T0 + 2000 + SLOW_WINDOW_MS), true, 'slow reads far apart: still hot');
-    heat.timed(SLOW_READ_MS / 2, T0 + 3000 + SLOW_WINDOW_MS);
-    heat.timed(SLOW_READ_MS * 3, T0 + 4000 + SLOW_WINDOW_MS);
-    const cooled = T0 + 4000 + SLOW_WINDOW_MS;
-    assert.equal(heat.covers(0, MiB, cooled), false, 'a second slow read within the window, fast ones between');
-    heat.mark(0, 8 * MiB, cooled + 1000);
-    assert.equal(heat.covers(0, MiB, cooled + 1000), false, 'cooling down: even fresh marks do not count');
-    heat.mark(0, 8 * MiB, cooled + COOL_MS + 1000);
-    assert.equal(heat.covers(0, MiB, cooled + COOL_MS + 1000), true);
+    heat.slowRead(T0 + 3000 + SLOW_WINDOW_MS);
+    assert.equal(heat.covers(0, MiB, T0 + 3000 + SLOW_WINDOW_MS), false, 'a second one within the window');
+    assert.equal(heat.covers(7 * MiB, MiB, T0 + 3000 + SLOW_WINDOW_MS), false, 'the whole file is forgotten');
+    heat.mark(0, MiB, T0 + 4000 + SLOW_WINDOW_MS);
+    assert.equal(heat.covers(0, MiB, T0 + 4000 + SLOW_WINDOW_MS), true, 'what is read again counts again');
   });
 
   it('is shared by every descriptor on one version of a file, and new for a new version', () => {
