@@ -157,7 +157,7 @@ export interface FileResource extends Resource {
  * MiB. Every player reads that region first (Safari's probe, the ftyp and moov of a web-optimized MP4,
  * WebM headers), so it is in the page cache. When a guess is wrong, the event loop waits for the disk
  * (on an SSD, about as long as a 1 MiB copy takes; on a spinning disk, up to tens of ms), and two such
- * reads within ten seconds send the file's reads back to the thread pool for a while.
+ * reads within ten seconds make the heat map forget the file, so its reads go back to the thread pool.
  */
 const HOT_REGION = 1024 * 1024;
 const HOT_READ = 64 * 1024;
@@ -177,20 +177,29 @@ function onTheSpot(file: SharedFd, policy: ReadPolicy, position: number, length:
 /** pread on the spot, timed: one that was slow because it went to the disk counts against the file (heat.ts). */
 function readNow(file: SharedFd, buffer: Buffer, offset: number, length: number, position: number, now: number): number {
   const bytesRead = fs.readSync(file.fd, buffer, offset, length, position);
-  if (performance.now() - now > SLOW_READ_MS && readFromDisk()) file.heat.slowRead(now);
+  const ms = performance.now() - now;
+  if (ms > SLOW_READ_MS && (ms > SURELY_SLOW_MS || readFromDisk())) file.heat.slowRead(now);
   file.heat.mark(position, bytesRead, now);
   return bytesRead;
 }
 
 /**
- * Whether the process has read from a block device since the last call: getrusage's block input
- * count, which page-cache hits do not raise. Asked only after a slow read (a syscall), it tells a read
- * that waited for the disk from one that waited for the CPU: in a benchmark round, interrupts on a
- * busy core made two 1 MiB reads from the cache take over 10 ms, and the seek storm that followed
- * ran on the thread pool at a third of its speed.
+ * A read this slow counts whatever the block-input count says: FUSE, NFS and SMB mounts (and a page
+ * another process is fetching) make reads wait without raising it.
+ */
+const SURELY_SLOW_MS = 50;
+
+/**
+ * Whether the process has read from a block device since the last call: getrusage's block-input
+ * count, which page-cache hits do not raise. Asked only after a slow read (it is a syscall), it tells
+ * apart, on a server whose files are all cached, a read that waited for the disk from one that waited
+ * for the CPU: in a benchmark round, interrupts on a busy core made two 1 MiB reads from the cache
+ * take over 10 ms, and the seek storm that followed ran on the thread pool at a third of its speed.
+ * The count is the whole process's, thread pool included, since the previous call: on a server that
+ * is also reading cold files, it has grown anyway, and a read slow for want of CPU counts as well.
  */
 let blockInputs = process.resourceUsage().fsRead;
-function readFromDisk(): boolean {
+export function readFromDisk(): boolean {
   const now = process.resourceUsage().fsRead;
   const grew = now > blockInputs;
   blockInputs = now;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { mkdir, mkdtemp, open, rename, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, open, rename, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -56,35 +56,72 @@ describe('the open-file cache', () => {
     return calls;
   }
 
-  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-
   it('keeps a file in steady demand open past the TTL: it expires only after its last request', async () => {
-    const source = new FileSource(root, { cacheTtl: 200 });
-    await look(source, 'c.mp4');
-    const opens = await counting('open', async () => {
-      for (let i = 0; i < 10; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        assert.ok(await look(source, 'c.mp4'));
-      }
-    });
-    assert.equal(opens, 0, 'opened again while in demand');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(await counting('open', async () => void (await look(source, 'c.mp4'))), 1, 'expired once left alone');
-    source.close();
+    const source = new FileSource(root, { cacheTtl: 300 });
+    try {
+      await look(source, 'c.mp4');
+      const opens = await counting('open', async () => {
+        for (let i = 0; i < 10; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 60));
+          assert.ok(await look(source, 'c.mp4'));
+        }
+      });
+      assert.equal(opens, 0, 'opened again while in demand');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(await counting('open', async () => void (await look(source, 'c.mp4'))), 1, 'expired once left alone');
+    } finally {
+      source.close();
+    }
   });
 
-  it('revalidates with one stat per turn of the event loop, shared by the lookups of that turn', async () => {
+  it('shares one revalidating stat among the hits of a millisecond, and sees a change made after it', async () => {
     const source = new FileSource(root, { cacheTtl: 60_000 });
-    await look(source, 'a.mp4');
-    await nextTurn();
-    const stats = await counting('statSync', async () => {
-      const resources = await Promise.all(Array.from({ length: 10 }, () => source.stat('a.mp4')));
-      for (const r of resources) r?.release();
-      await nextTurn();
+    const file = path.join(root, 'shared.mp4');
+    await writeFile(file, 'first');
+    try {
+      await look(source, 'shared.mp4');
+      const stats = await counting('statSync', async () => {
+        const resources = await Promise.all(Array.from({ length: 10 }, () => source.stat('shared.mp4')));
+        for (const r of resources) r?.release();
+      });
+      assert.ok(stats >= 1 && stats <= 2, `${stats} stats for 10 hits at once`);
+      // The entry was just checked by a hit; a replacement a few ms later is seen by the next one.
+      await writeFile(`${file}.new`, 'second, longer');
+      await rename(`${file}.new`, file);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal((await look(source, 'shared.mp4'))?.size, 'second, longer'.length);
+    } finally {
+      source.close();
+    }
+  });
+
+  it('sees a new hard link or a chmod on a file in steady demand (ctime)', async () => {
+    const source = new FileSource(root, { cacheTtl: 60_000, hardLinks: false });
+    const file = path.join(root, 'linked.mp4');
+    await writeFile(file, 'linked');
+    try {
+      assert.ok(await look(source, 'linked.mp4'));
+      assert.ok(await look(source, 'linked.mp4'));
+      await link(file, path.join(base, 'elsewhere.mp4'));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(await look(source, 'linked.mp4'), undefined, 'refused once it has another link');
+    } finally {
+      source.close();
+    }
+  });
+
+  it('evicts the file least recently asked for when full', async () => {
+    const source = new FileSource(root, { cacheTtl: 60_000, cacheSize: 2 });
+    try {
       await look(source, 'a.mp4');
-    });
-    assert.equal(stats, 2);
-    source.close();
+      await look(source, 'b.mp4');
+      await look(source, 'a.mp4'); // a hit: a is now the youngest
+      await look(source, 'c.mp4'); // full: b goes
+      assert.equal(await counting('open', async () => void (await look(source, 'a.mp4'))), 0);
+      assert.equal(await counting('open', async () => void (await look(source, 'b.mp4'))), 1);
+    } finally {
+      source.close();
+    }
   });
 
   it('sees a replaced or rewritten file on the very next lookup', async () => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileResource, openShared } from '../../src/source/file-resource.js';
+import { fileResource, openShared, readFromDisk } from '../../src/source/file-resource.js';
 import { FileSource } from '../../src/source/file-source.js';
 import { BLOCK, Heat, heatOf, HOT_MS, SLOW_WINDOW_MS } from '../../src/source/heat.js';
 
@@ -116,6 +117,19 @@ describe('file resources read on the spot what was read lately', () => {
       assert.equal(atEnd.bytes.length, 10, 'a read past the end returns what there is');
     } finally {
       resource.release();
+    }
+  });
+
+  it('reads from the page cache do not count as reads from the disk', async () => {
+    const fd = fs.openSync(path.join(dir, 'f.mp4'), 'r');
+    try {
+      const buffer = Buffer.alloc(MiB);
+      fs.readSync(fd, buffer, 0, MiB, 0); // cached now, if it was not
+      readFromDisk();
+      for (let i = 0; i < 20; i++) fs.readSync(fd, buffer, 0, MiB, (i % 4) * MiB);
+      assert.equal(readFromDisk(), false);
+    } finally {
+      fs.closeSync(fd);
     }
   });
 
