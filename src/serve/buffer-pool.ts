@@ -31,8 +31,7 @@ export class BufferPool {
   /** A buffer of at least `length` bytes (length ≤ MAX_BUFFER); its contents are whatever was there. */
   take(length: number): Buffer {
     if (!(length <= MAX_BUFFER)) throw new RangeError(`a pooled buffer holds at most ${MAX_BUFFER} bytes, not ${length}`);
-    let k = 0;
-    while (MIN_BUFFER << k < length) k++;
+    const k = sizeClass(length);
     this.outstanding++;
     this.outstandingBytes += MIN_BUFFER << k;
     const buffer = this.free[k]!.pop();
@@ -48,14 +47,14 @@ export class BufferPool {
   give(buffer: Buffer): void {
     this.outstanding--;
     this.outstandingBytes -= buffer.length;
-    let k = 0;
-    while (MIN_BUFFER << k < buffer.length) k++;
+    const k = sizeClass(buffer.length);
     if (MIN_BUFFER << k !== buffer.length) return; // not one of ours: never hand it out for a larger size
     // Full: make room by dropping idle buffers of other sizes, largest first (what is given back is
     // what is in use now), or drop this one if only its own size is idle.
-    for (let other = this.free.length - 1; this.freeBytes + buffer.length > this.maxFree && other >= 0; other--) {
+    for (let other = this.free.length - 1; other >= 0 && this.freeBytes + buffer.length > this.maxFree; other--) {
+      if (other === k) continue;
       const list = this.free[other]!;
-      while (other !== k && list.length > 0 && this.freeBytes + buffer.length > this.maxFree) this.freeBytes -= list.pop()!.length;
+      while (list.length > 0 && this.freeBytes + buffer.length > this.maxFree) this.freeBytes -= list.pop()!.length;
     }
     if (this.freeBytes + buffer.length > this.maxFree) return;
     this.free[k]!.push(buffer);
@@ -66,4 +65,11 @@ export class BufferPool {
   get idleBytes(): number {
     return this.freeBytes;
   }
+}
+
+/** The size class of a length: class k holds buffers of MIN_BUFFER << k bytes. */
+function sizeClass(length: number): number {
+  let k = 0;
+  while (MIN_BUFFER << k < length) k++;
+  return k;
 }

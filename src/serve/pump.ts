@@ -1,7 +1,7 @@
 import { ServerResponse, type OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ShortReadError } from '../source/file-resource.js';
+import { CHECK_AFTER, ShortReadError } from '../source/file-resource.js';
 import type { Resource } from '../source/types.js';
 import { BufferPool, MIN_BUFFER, MAX_BUFFER } from './buffer-pool.js';
 
@@ -36,8 +36,6 @@ const SLOW_WAIT_MS = 100;
  * (sendfile_max_chunk, 2 MiB).
  */
 const TURN_BYTES = 1024 * 1024;
-/** Ranges at least this long check for an in-place rewrite before their last chunk. */
-const CHECK_AFTER = 8 * 1024 * 1024;
 
 /** Whether a write of `bytes` that took `ms` to drain tells of a slow client. */
 export function drainedSlowly(bytes: number, ms: number): boolean {

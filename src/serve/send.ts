@@ -54,20 +54,19 @@ async function execute(req: IncomingMessage, res: ServerResponse, plan: Plan, re
     res.end(bytes);
     return;
   }
+  const socket = req.socket;
+  if (socket.destroyed) return;
   // Everything else from a source that reads into our buffers: the pump (pump.ts).
   if (resource.pread !== undefined) {
-    const socket = req.socket;
-    if (socket.destroyed) return;
     const segments: Segment[] =
       body.type === 'bytes' ? [body.range] : [...body.parts.flatMap((part) => [part.head, part.range]), body.tail];
     await pump(socket, res, plan.status, plan.headers, resource as Required<Pick<Resource, 'pread'>> & Resource, segments);
     return;
   }
-  // A source without pread is streamed. A response still queued behind an earlier one on a pipelined keep-alive socket never gets the
-  // socket, so it never emits 'close' and a pipeline into it never settles. The socket's close is what
-  // ends this request: it stops the reads and lets the caller release the descriptor at once.
-  const socket = req.socket;
-  if (socket.destroyed) return;
+  // A source without pread is streamed. A response still queued behind an earlier one on a pipelined
+  // keep-alive socket never gets the socket, so it never emits 'close' and a pipeline into it never
+  // settles. The socket's close is what ends this request: it stops the reads and lets the caller
+  // release the descriptor at once.
   const abort = new AbortController();
   const closed = new Promise<void>((resolve) => {
     abort.signal.addEventListener('abort', () => resolve(), { once: true });

@@ -16,8 +16,8 @@ export class ChangedError extends Error {
 
 /** Bytes per read of a stream from open(). (The sender reads through pread instead: see serve/pump.ts.) */
 const STREAM_CHUNK = 64 * 1024;
-/** Streams at least this long check for an in-place rewrite before their last chunk. */
-const CHECK_AFTER = 8 * 1024 * 1024;
+/** Bodies at least this long check for an in-place rewrite before their last chunk (here and in the sender's pump). */
+export const CHECK_AFTER = 8 * 1024 * 1024;
 
 /**
  * An open descriptor shared by everyone reading it (lookups, streams, the open-file cache), closed
@@ -79,11 +79,10 @@ class RangeReader extends Readable {
     }
     const buffer = Buffer.allocUnsafe(length);
     this.reading = true;
-    fs.read(this.file.fd, buffer, 0, length, this.pos, (err, bytesRead) => {
+    readLater(this.file, buffer, length, this.pos, (err, bytesRead) => {
       if (this.afterRead !== undefined) return this.done();
       if (err) return this.fail(err);
       if (bytesRead === 0) return this.fail(new ShortReadError(`file ended at byte ${this.pos}, before ${this.end}`));
-      this.file.heat.mark(this.pos, bytesRead, performance.now());
       this.pos += bytesRead;
       const chunk = bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
       if (this.pos <= this.end) return this.deliver(chunk, false);
@@ -175,8 +174,8 @@ function onTheSpot(file: SharedFd, policy: ReadPolicy, position: number, length:
 }
 
 /** pread on the spot, timed: one that was slow because it went to the disk counts against the file (heat.ts). */
-function readNow(file: SharedFd, buffer: Buffer, offset: number, length: number, position: number, now: number): number {
-  const bytesRead = fs.readSync(file.fd, buffer, offset, length, position);
+function readNow(file: SharedFd, buffer: Buffer, length: number, position: number, now: number): number {
+  const bytesRead = fs.readSync(file.fd, buffer, 0, length, position);
   const ms = performance.now() - now;
   if (ms > SLOW_READ_MS && (ms > SURELY_SLOW_MS || readFromDisk())) file.heat.slowRead(now);
   file.heat.mark(position, bytesRead, now);
@@ -217,49 +216,36 @@ function readLater(file: SharedFd, buffer: Buffer, length: number, position: num
   });
 }
 
-const shortRead = (start: number, length: number, bytesRead: number) =>
-  new ShortReadError(`file ended at byte ${start + bytesRead}, before ${start + length - 1}`);
-
 /** A Resource over a shared descriptor: it takes a reference now and gives it back on release. */
 export function fileResource(file: SharedFd, policy: ReadPolicy = {}): FileResource {
   file.ref();
   let released = false;
+  const pread: NonNullable<Resource['pread']> = (buffer, length, position, done) => {
+    const now = performance.now();
+    if (!onTheSpot(file, policy, position, length, now)) return readLater(file, buffer, length, position, done);
+    let bytesRead: number;
+    try {
+      bytesRead = readNow(file, buffer, length, position, now);
+    } catch (err) {
+      return done(err as Error, 0);
+    }
+    done(null, bytesRead);
+  };
   return {
     size: file.stats.size,
     mtimeMs: file.stats.mtimeMs,
     links: file.stats.nlink,
     open: (start, end) => new RangeReader(file, start, end),
-    read: (start, length) => {
-      const buffer = Buffer.allocUnsafe(length);
-      const now = performance.now();
-      if (onTheSpot(file, policy, start, length, now)) {
-        let bytesRead: number;
-        try {
-          bytesRead = readNow(file, buffer, 0, length, start, now);
-        } catch (err) {
-          return Promise.reject(err);
-        }
-        return bytesRead < length ? Promise.reject(shortRead(start, length, bytesRead)) : Promise.resolve(buffer);
-      }
-      return new Promise((resolve, reject) => {
-        readLater(file, buffer, length, start, (err, bytesRead) => {
+    read: (start, length) =>
+      new Promise((resolve, reject) => {
+        const buffer = Buffer.allocUnsafe(length);
+        pread(buffer, length, start, (err, bytesRead) => {
           if (err) reject(err);
-          else if (bytesRead < length) reject(shortRead(start, length, bytesRead));
+          else if (bytesRead < length) reject(new ShortReadError(`file ended at byte ${start + bytesRead}, before ${start + length - 1}`));
           else resolve(buffer);
         });
-      });
-    },
-    pread: (buffer, length, position, done) => {
-      const now = performance.now();
-      if (!onTheSpot(file, policy, position, length, now)) return readLater(file, buffer, length, position, done);
-      let bytesRead: number;
-      try {
-        bytesRead = readNow(file, buffer, 0, length, position, now);
-      } catch (err) {
-        return done(err as Error, 0);
-      }
-      done(null, bytesRead);
-    },
+      }),
+    pread,
     verify: (done) => verify(file, done),
     release: () => {
       if (released) return;
