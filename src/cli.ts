@@ -9,7 +9,7 @@ import { createApp } from './app/app.js';
 import { urlFor } from './app/html.js';
 import { progressReporter } from './app/progress.js';
 import { withAccessLog } from './serve/access-log.js';
-import { createMediaServer, DEFAULT_LIMITS, type ServerLimits } from './serve/create-server.js';
+import { createMediaServer, type ServerLimits } from './serve/create-server.js';
 import { parseDuration, signQuery } from './serve/signing.js';
 
 const USAGE = `Usage:
@@ -62,7 +62,8 @@ interface ServeConfig {
   posters: boolean;
   secrets: string[];
   quiet: boolean;
-  limits: Required<ServerLimits>;
+  /** Given ones only; createMediaServer fills in the rest. */
+  limits: ServerLimits;
 }
 
 interface SignConfig {
@@ -119,8 +120,9 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig
     const ttl = parseDuration(values.ttl);
     if (ttl === undefined || ttl === 0) throw new UsageError(`--ttl must be a duration like 90s, 15m, 1h or 7d, not '${values.ttl}'`);
     if (secrets.length === 0) throw new UsageError('no secret: pass --secret or set SEEKABLE_SECRET');
-    if (!/^https?:\/\/[^/]+$/.test(values['base-url'].replace(/\/$/, ''))) throw new UsageError(`--base-url must be like http://host:port, not '${values['base-url']}'`);
-    return { command, path: target, ttl, prefix: values.prefix, baseUrl: values['base-url'].replace(/\/$/, ''), secrets };
+    const baseUrl = values['base-url'].replace(/\/$/, '');
+    if (!/^https?:\/\/[^/]+$/.test(baseUrl)) throw new UsageError(`--base-url must be like http://host:port, not '${values['base-url']}'`);
+    return { command, path: target, ttl, prefix: values.prefix, baseUrl, secrets };
   }
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${values.port}'`);
@@ -153,7 +155,6 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig
     limits: {
       headersTimeout: seconds('headers-timeout', 1),
       idleTimeout: seconds('idle-timeout', 0),
-      keepAliveTimeout: DEFAULT_LIMITS.keepAliveTimeout,
       maxConnections,
     },
   };

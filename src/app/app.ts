@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { methodNotAllowed, textPlan } from '../http/decide.js';
+import { methodNotAllowed, notFound, textPlan } from '../http/decide.js';
 import { Catalog, type CatalogEntry, type ScanProgress } from '../media/catalog.js';
 import { Posters, posterVersion } from '../media/posters.js';
 import { decodeSubtitles, srtToVtt } from '../media/srt-to-vtt.js';
@@ -50,6 +50,12 @@ const sendHtml = (req: IncomingMessage, res: ServerResponse, status: number, htm
 const sendJson = (req: IncomingMessage, res: ServerResponse, status: number, data: unknown) =>
   sendBody(req, res, status, 'application/json; charset=utf-8', `${JSON.stringify(data)}\n`);
 
+/** Routes that serve bytes of files, the ones signed links guard. */
+const BYTE_ROUTES = ['/media/', '/poster/', '/subtitles/'] as const;
+
+/** The key a path names under a route prefix (which ends in "/"; keyFromPath drops that one slash). */
+const keyUnder = (pathname: string, prefix: string) => keyFromPath(pathname.slice(prefix.length - 1));
+
 function sortItems(items: EntryView[], order: SortOrder): EntryView[] {
   const byName = (a: EntryView, b: EntryView) => a.path.localeCompare(b.path);
   if (order === 'date') return items.sort((a, b) => b.modified.localeCompare(a.modified) || byName(a, b));
@@ -82,21 +88,24 @@ export function createApp(options: AppOptions): App {
     const expires = Math.ceil((Date.now() / 1000 + ttl) / window) * window;
     return { expires, query: (key) => signQuery(key, secrets[0]!, { expires }) };
   };
-  const view = async (entry: CatalogEntry) => entryView(entry, await postersOn(), signer());
-  const views = async (entries: CatalogEntry[]) => {
+  /** Makes the views of one response: one posters check and one signing expiry for all of them. */
+  const viewer = async () => {
     const on = await postersOn();
     const sign = signer();
-    return entries.map((entry) => entryView(entry, on, sign));
+    return (entry: CatalogEntry) => entryView(entry, on, sign);
   };
   /** The refusal when signing is on and the request's token does not open `key`. */
   const refused = (key: string | undefined, query: URLSearchParams) =>
     secrets === undefined ? undefined : refusal(key, query, secrets, Date.now() / 1000);
 
   async function library(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
-    const all = await views(catalog.list());
+    const all = catalog.list();
     const q = (query.get('q') ?? '').trim();
+    const needle = q.toLowerCase();
     const sort = (['name', 'date', 'duration'] as const).find((s) => s === query.get('sort')) ?? 'name';
-    const items = sortItems(q === '' ? all : all.filter((i) => i.path.toLowerCase().includes(q.toLowerCase())), sort);
+    // Filtered before the views are made: a view costs a hash and, with signing, HMACs.
+    const matches = q === '' ? all : all.filter((entry) => entry.path.toLowerCase().includes(needle));
+    const items = sortItems(matches.map(await viewer()), sort);
     sendHtml(req, res, 200, libraryPage({ items, total: all.length, query: q, sort, posters: await postersOn(), scan: catalog.status }));
   }
 
@@ -111,13 +120,14 @@ export function createApp(options: AppOptions): App {
   async function watch(req: IncomingMessage, res: ServerResponse, key: string | undefined): Promise<void> {
     const entry = await lookup(key);
     if (entry === undefined) return sendHtml(req, res, 404, notFoundPage());
-    const item = await view(entry);
+    const view = await viewer();
+    const item = view(entry);
     // Neighbours in the same folder only: views (and signed links) for those, not the whole library.
     const folder = item.folder === '' ? '' : `${item.folder}/`;
     const inFolder = catalog.list().filter((e) => e.path.startsWith(folder) && !e.path.slice(folder.length).includes('/'));
     const i = inFolder.findIndex((e) => e.path === entry.path);
-    const neighbour = async (e: CatalogEntry | undefined) => (e === undefined ? undefined : view(e));
-    const [previous, next] = await Promise.all([neighbour(inFolder[i - 1]), neighbour(inFolder[i + 1])]);
+    const neighbour = (e: CatalogEntry | undefined) => (e === undefined ? undefined : view(e));
+    const [previous, next] = [neighbour(inFolder[i - 1]), neighbour(inFolder[i + 1])];
     sendHtml(req, res, 200, watchPage({ item, previous, next, posters: await postersOn() }));
   }
 
@@ -130,13 +140,13 @@ export function createApp(options: AppOptions): App {
   }
 
   async function subtitles(req: IncomingMessage, res: ServerResponse, key: string | undefined): Promise<void> {
-    if (key === undefined || !/\.(vtt|srt)$/i.test(key)) return sendPlan(req, res, textPlan(404, 'Not Found'));
+    if (key === undefined || !/\.(vtt|srt)$/i.test(key)) return sendPlan(req, res, notFound());
     if (/\.vtt$/i.test(key)) {
       await serveKey(req, res, source, key, options);
       return;
     }
     const resource = await source.stat(key);
-    if (resource === undefined) return sendPlan(req, res, textPlan(404, 'Not Found'));
+    if (resource === undefined) return sendPlan(req, res, notFound());
     try {
       if (resource.size > MAX_SUBTITLES) return sendPlan(req, res, textPlan(413, 'Subtitle file too large'));
       const vtt = srtToVtt(decodeSubtitles(await resourceReader(resource).read(0, resource.size)));
@@ -149,32 +159,32 @@ export function createApp(options: AppOptions): App {
   async function api(req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
     if (rest === '' || rest === '/') {
       const { done, total, finished } = catalog.status;
-      return sendJson(req, res, 200, { scanning: !finished, progress: { done, total }, entries: await views(catalog.list()) });
+      return sendJson(req, res, 200, { scanning: !finished, progress: { done, total }, entries: catalog.list().map(await viewer()) });
     }
     const entry = await lookup(keyFromPath(rest));
     if (entry === undefined) return sendJson(req, res, 404, { error: 'not found' });
-    sendJson(req, res, 200, await view(entry));
+    sendJson(req, res, 200, (await viewer())(entry));
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pathname, query } = splitUrl(req.url ?? '/');
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendPlan(req, res, methodNotAllowed());
-    const under = (prefix: string) => (pathname.startsWith(prefix) ? keyFromPath(pathname.slice(prefix.length - 1)) : undefined);
-
     // Bytes of files need a signed link when signing is on; checked before any lookup, so a refusal
     // says nothing about whether the file exists.
-    for (const prefix of ['/media/', '/poster/', '/subtitles/']) {
-      const denied = pathname.startsWith(prefix) ? refused(under(prefix), query) : undefined;
+    const bytes = BYTE_ROUTES.find((prefix) => pathname.startsWith(prefix));
+    if (bytes !== undefined) {
+      const key = keyUnder(pathname, bytes);
+      const denied = refused(key, query);
       if (denied !== undefined) return sendPlan(req, res, denied);
-    }
-    if (pathname.startsWith('/media/')) {
-      await serveKey(req, res, source, under('/media/'), query.get('download') === '1' ? downloadOptions : options);
-      return;
+      if (bytes === '/media/') {
+        await serveKey(req, res, source, key, query.get('download') === '1' ? downloadOptions : options);
+        return;
+      }
+      if (bytes === '/poster/') return poster(req, res, key, query.get('v'));
+      return subtitles(req, res, key);
     }
     if (pathname === '/') return library(req, res, query);
-    if (pathname.startsWith('/watch/')) return watch(req, res, under('/watch/'));
-    if (pathname.startsWith('/poster/')) return poster(req, res, under('/poster/'), query.get('v'));
-    if (pathname.startsWith('/subtitles/')) return subtitles(req, res, under('/subtitles/'));
+    if (pathname.startsWith('/watch/')) return watch(req, res, keyUnder(pathname, '/watch/'));
     if (pathname === '/api/library' || pathname.startsWith('/api/library/')) return api(req, res, pathname.slice('/api/library'.length));
     if (pathname === '/healthz') {
       const ok = await stat(options.root).then((s) => s.isDirectory(), () => false);

@@ -65,7 +65,11 @@ export interface LibraryView {
 
 export function libraryPage(view: LibraryView): string {
   const folders = new Map<string, EntryView[]>();
-  for (const item of view.items) folders.set(item.folder, [...(folders.get(item.folder) ?? []), item]);
+  for (const item of view.items) {
+    const list = folders.get(item.folder);
+    if (list === undefined) folders.set(item.folder, [item]);
+    else list.push(item);
+  }
   const names = [...folders.keys()].sort((a, b) => a.localeCompare(b));
   const anchor = (folder: string) => `folder-${encodeURIComponent(folder || 'top')}`;
   const nav =
