@@ -5,13 +5,7 @@
  */
 import cluster from 'node:cluster';
 import { createServer, type RequestListener } from 'node:http';
-
-function option(name: string, fallback: string | undefined): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? process.argv[i + 1] : fallback;
-  if (value === undefined) throw new Error(`missing --${name}`);
-  return value;
-}
+import { option } from '../clients/http1.js';
 
 export function serve(name: string, makeListener: (dir: string) => RequestListener): void {
   const dir = option('dir', process.env['DIR']);

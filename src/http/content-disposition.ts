@@ -3,13 +3,14 @@
  * `filename="…"`, an ASCII fallback for old clients, and `filename*=UTF-8''…` (RFC 8187) carrying the
  * exact name, sent only when the two differ. Browsers prefer filename* when both are present (§4.3).
  */
+import { utf8 } from './utf8.js';
 
 // RFC 8187 §3.2.1 attr-char: what may stand unencoded in an ext-value.
 const ATTR_CHAR = /[A-Za-z0-9!#$&+\-.^_`|~]/;
 
 function encodeExtValue(name: string): string {
   let out = '';
-  for (const byte of new TextEncoder().encode(name)) {
+  for (const byte of utf8(name)) {
     const ch = String.fromCharCode(byte);
     out += byte < 0x80 && ATTR_CHAR.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }

@@ -8,6 +8,7 @@ import { frameMultipart, type MultipartPart } from './multipart.js';
 import { parseRange } from './parse-range.js';
 import { evaluatePreconditions, header, ifRangeHolds, type Validators } from './preconditions.js';
 import type { ByteRange, Representation, RequestInfo } from './types.js';
+import { utf8Length } from './utf8.js';
 
 /** What the sender must do: the bytes to stream, never the bytes themselves. */
 export type PlanBody =
@@ -61,7 +62,7 @@ export function textPlan(status: number, text: string, headers: Record<string, s
     headers: {
       ...headers,
       'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': String(new TextEncoder().encode(body).length),
+      'Content-Length': String(utf8Length(body)),
     },
     body: { type: 'text', text: body },
   };
@@ -89,9 +90,15 @@ function forMethod(plan: Plan, method: string): Plan {
  * `representation` undefined means the source has no such file.
  */
 export function decide(request: RequestInfo, representation: Representation | undefined, options: DecideOptions): Plan {
-  const { method, headers } = request;
+  const { method } = request;
   if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed();
-  if (representation === undefined) return forMethod(notFound(), method);
+  return forMethod(decideGet(request, representation, options), method);
+}
+
+/** decide() for GET; HEAD gets the same plan without its body. */
+function decideGet(request: RequestInfo, representation: Representation | undefined, options: DecideOptions): Plan {
+  const { method, headers } = request;
+  if (representation === undefined) return notFound();
 
   const { size, mtimeMs } = representation;
   const etag = representation.etag ?? makeEtag(size, mtimeMs);
@@ -110,7 +117,7 @@ export function decide(request: RequestInfo, representation: Representation | un
     // §15.4.5: only the fields a 200 would have carried that help a cache update its stored response.
     return { status: 304, headers: { 'Cache-Control': cacheControl, ETag: etag, 'Last-Modified': lastModifiedText }, body: { type: 'none' } };
   }
-  if (precondition === 412) return forMethod(textPlan(412, 'Precondition Failed'), method);
+  if (precondition === 412) return textPlan(412, 'Precondition Failed');
 
   const fields: FileFields = {
     cacheControl,
@@ -130,42 +137,32 @@ export function decide(request: RequestInfo, representation: Representation | un
   const rangeHeader = header(headers, 'range');
   const ifRange = header(headers, 'if-range');
   if (rangeHeader === undefined || (ifRange !== undefined && !ifRangeHolds(ifRange, validators))) {
-    return forMethod(whole(), method);
+    return whole();
   }
 
   const parsed = parseRange(rangeHeader, size);
-  if (parsed.type === 'ignore') return forMethod(whole(), method);
+  if (parsed.type === 'ignore') return whole();
   if (parsed.type === 'unsatisfiable') {
-    return forMethod(
-      textPlan(416, 'Range Not Satisfiable', { 'Accept-Ranges': 'bytes', 'Content-Range': unsatisfiedRange(size) }),
-      method,
-    );
+    return textPlan(416, 'Range Not Satisfiable', { 'Accept-Ranges': 'bytes', 'Content-Range': unsatisfiedRange(size) });
   }
 
-  if (parsed.ranges.length === 1) {
-    return forMethod(singleRange(parsed.ranges[0]!, size, fields, options.maxChunk), method);
-  }
+  if (parsed.ranges.length === 1) return singleRange(parsed.ranges[0]!, size, fields, options.maxChunk);
 
   // Several ranges. The boundary is drawn first because the coalescing gap is the size of a part header.
   const boundary = options.boundary();
   const overhead = frameMultipart([{ start: size, end: size }], size, fields.contentType, boundary).length;
   const ranges = coalesceRanges(parsed.ranges, overhead);
-  if (ranges.length === 1) {
-    return forMethod(singleRange(ranges[0]!, size, fields, options.maxChunk), method);
-  }
+  if (ranges.length === 1) return singleRange(ranges[0]!, size, fields, options.maxChunk);
   // The abuse budget (the CVE-2011-3192 class): too many parts, or more bytes than the file itself,
   // and the client gets the file once as a 200 instead. §14.2 lets a server ignore Range for any reason.
-  if (ranges.length > (options.maxRanges ?? DEFAULT_MAX_RANGES)) return forMethod(whole(), method);
+  if (ranges.length > (options.maxRanges ?? DEFAULT_MAX_RANGES)) return whole();
   const multipart = frameMultipart(ranges, size, fields.contentType, boundary);
-  if (multipart.length > size) return forMethod(whole(), method);
-  return forMethod(
-    {
-      status: 206,
-      headers: fileHeaders(fields, multipart.contentType, multipart.length),
-      body: { type: 'multipart', parts: multipart.parts, tail: multipart.tail },
-    },
-    method,
-  );
+  if (multipart.length > size) return whole();
+  return {
+    status: 206,
+    headers: fileHeaders(fields, multipart.contentType, multipart.length),
+    body: { type: 'multipart', parts: multipart.parts, tail: multipart.tail },
+  };
 }
 
 /** What every file answer (200, 206) carries besides its length. */

@@ -1,10 +1,9 @@
 import { contentRange } from './content-range.js';
 import type { ByteRange } from './types.js';
+import { utf8Length } from './utf8.js';
 
-const encoder = new TextEncoder();
 // Part headers are ASCII in practice; measuring UTF-8 keeps the length exact even if a store hands us
-// a stranger Content-Type, without depending on node's Buffer (the engine also runs behind Fetch).
-const byteLength = (s: string): number => encoder.encode(s).length;
+// a stranger Content-Type.
 
 /** One part of a multipart/byteranges body: the delimiter and part headers, then the bytes of `range`. */
 export interface MultipartPart {
@@ -38,10 +37,10 @@ export function frameMultipart(
       `${i === 0 ? '' : '\r\n'}--${boundary}\r\n` +
       `Content-Type: ${contentType}\r\n` +
       `Content-Range: ${contentRange(range, size)}\r\n\r\n`;
-    length += byteLength(head) + range.end - range.start + 1;
+    length += utf8Length(head) + range.end - range.start + 1;
     return { head, range };
   });
   const tail = `\r\n--${boundary}--\r\n`;
-  length += byteLength(tail);
+  length += utf8Length(tail);
   return { contentType: `multipart/byteranges; boundary=${boundary}`, parts, tail, length };
 }

@@ -4,9 +4,14 @@ const AUDIO = new Set(['mp3', 'm4a', 'ogg', 'oga', 'opus', 'flac', 'wav', 'aac']
 
 export type MediaKind = 'video' | 'audio';
 
+/** A name's extension, lowercased, without the dot ('' when there is none). */
+export function extension(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? '' : name.slice(dot + 1).toLowerCase();
+}
+
 export function mediaKind(key: string): MediaKind | undefined {
-  const dot = key.lastIndexOf('.');
-  const ext = dot < 0 ? '' : key.slice(dot + 1).toLowerCase();
+  const ext = extension(key);
   if (VIDEO.has(ext)) return 'video';
   if (AUDIO.has(ext)) return 'audio';
   return undefined;
