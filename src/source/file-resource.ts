@@ -31,6 +31,8 @@ export class SharedFd {
   constructor(
     readonly fd: number,
     readonly stats: fs.Stats,
+    /** Called once the descriptor is closed (the source's count of what it holds open). */
+    private readonly onClosed?: () => void,
   ) {
     this.heat = heatOf(stats.dev, stats.ino, stats.size, stats.mtimeMs, stats.ctimeMs);
   }
@@ -38,7 +40,7 @@ export class SharedFd {
     this.refs++;
   }
   unref(): void {
-    if (--this.refs === 0) fs.close(this.fd, () => {});
+    if (--this.refs === 0) fs.close(this.fd, () => this.onClosed?.());
   }
 }
 
@@ -278,7 +280,7 @@ export function isMissing(err: unknown): boolean {
  * is no regular file there. Decisions are made on the fstat of the very descriptor that is streamed,
  * so a file replaced between lookup and read (new inode) is served consistently as one version.
  */
-export async function openShared(path: string): Promise<SharedFd | undefined> {
+export async function openShared(path: string, counter?: { opened(): void; closed(): void }): Promise<SharedFd | undefined> {
   let fd: number;
   try {
     fd = await openFd(path);
@@ -288,7 +290,10 @@ export async function openShared(path: string): Promise<SharedFd | undefined> {
   }
   try {
     const stats = await fstat(fd);
-    if (stats.isFile()) return new SharedFd(fd, stats);
+    if (stats.isFile()) {
+      counter?.opened();
+      return new SharedFd(fd, stats, counter && (() => counter.closed()));
+    }
   } catch (err) {
     fs.close(fd, () => {});
     throw err;

@@ -83,6 +83,17 @@ export class FileSource implements Source {
   private readonly hotReads: boolean;
   private readonly cache = new Map<string, CacheEntry>();
   private sweeper: NodeJS.Timeout | undefined;
+  private open = 0;
+  /** Counts the descriptors this source opened, until each is closed (closing is asynchronous). */
+  private readonly counter = { opened: () => void this.open++, closed: () => void this.open-- };
+
+  /**
+   * Descriptors this source holds open right now: those its cache keeps and those still held by
+   * resources and reads in flight. What a test of the cache counts, rather than the whole process's.
+   */
+  get openDescriptors(): number {
+    return this.open;
+  }
 
   constructor(
     readonly root: string,
@@ -130,7 +141,7 @@ export class FileSource implements Source {
     const cached = useCache ? this.cached(key) : undefined;
     if (cached !== undefined) return this.resourceFor(cached, true);
     const real = await this.resolve(key);
-    const file = real === undefined ? undefined : await openShared(real);
+    const file = real === undefined ? undefined : await openShared(real, this.counter);
     if (file === undefined) return undefined;
     const resource = this.resourceFor(file);
     if (useCache) this.remember(key, file); // the cache keeps the opener's reference
