@@ -1,9 +1,12 @@
 /** seekable: video over plain HTTP, exactly per RFC 9110. */
 export * from './http/index.js';
-export { createHandler, keyFromPath, sendFile, serveKey, type Handler, type HandlerOptions } from './serve/handler.js';
-export { respond, type SendOptions } from './serve/send.js';
+export { createHandler, sendFile, type Handler, type HandlerOptions } from './serve/handler.js';
+export { keyFromPath } from './serve/request-target.js';
+export type { SendOptions } from './serve/responder.js';
 export { signQuery, verifyQuery, type SignOptions, type Verdict } from './serve/signing.js';
-export { FileSource, isSafeKey, type FileSourceOptions } from './source/file-source.js';
-export { openFile, ShortReadError } from './source/file-resource.js';
-export type { Resource, Source } from './source/types.js';
-export { createApp, type AppOptions } from './app/app.js';
+export { FileSource, type FileSourceOptions } from './source/file/file-source.js';
+export { isSafeKey } from './source/file/jail.js';
+export { openFile } from './source/file/file-resource.js';
+export { ShortReadError, ChangedError } from './source/errors.js';
+export type { ListableSource, ListedFile, ListPage, LookupOptions, RangeReader, Resource, Source } from './source/types.js';
+export { createApp, type App, type AppOptions } from './app/app.js';

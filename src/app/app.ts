@@ -1,23 +1,35 @@
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { methodNotAllowed, notFound, textPlan } from '../http/decide.js';
+import { documentPlan, methodNotAllowed, notFound, textPlan, type Plan } from '../http/decide.js';
 import { Catalog, type CatalogEntry, type ScanProgress } from '../media/catalog.js';
 import { Posters, posterVersion } from '../media/posters.js';
-import { decodeSubtitles, srtToVtt } from '../media/srt-to-vtt.js';
 import { resourceReader } from '../media/resource-reader.js';
-import { keyFromPath, sendFile, serveKey, splitUrl, type HandlerOptions } from '../serve/handler.js';
-import { fail, sendPlan } from '../serve/send.js';
-import { FileSource } from '../source/file-source.js';
-import { entryView, type EntryView, type Signer } from './entry-json.js';
+import { decodeSubtitles, srtToVtt } from '../media/srt-to-vtt.js';
+import { checkNodeCall, handlerOver, type HandlerOptions } from '../serve/handler.js';
+import { keyFromPath, splitUrl } from '../serve/request-target.js';
+import { Responder } from '../serve/responder.js';
 import { refusal, signQuery } from '../serve/signing.js';
+import { openFile } from '../source/file/file-resource.js';
+import { FileSource } from '../source/file/file-source.js';
+import type { ListableSource } from '../source/types.js';
+import { entryView, type EntryView, type Signer } from './entry-json.js';
 import { libraryPage, notFoundPage, watchPage, type SortOrder } from './pages.js';
+import { BYTE_ROUTES, matchRoute, normalizeBasePath, underBase } from './routes.js';
 
 export interface AppOptions extends HandlerOptions {
-  /** The folder of videos to serve. */
-  root: string;
+  /** The folder of videos to serve (or give `source`). */
+  root?: string;
+  /** Any listable source of media instead of a folder: the whole app runs on it. */
+  source?: ListableSource;
+  /**
+   * The path prefix the app lives under when a reverse proxy forwards a sub-path as it is
+   * (`/videos`): every route, link, API URL and asset is then under it. Mounted in Express with
+   * `app.use('/videos', createApp(...))`, leave it unset: Express strips the mount path itself and
+   * the app takes it from `req.baseUrl` for its links.
+   */
+  basePath?: string;
   /** Where the catalog cache and posters are kept (default: $XDG_CACHE_HOME/seekable or ~/.cache/seekable). */
   cacheDir?: string;
   /** Make posters with ffmpeg when it is on the PATH (default true). */
@@ -28,33 +40,28 @@ export interface AppOptions extends HandlerOptions {
   signTtl?: number;
 }
 
-export type App = ((req: IncomingMessage, res: ServerResponse) => void) & { catalog: Catalog };
+/** The app: a node:http listener that is also Express middleware, its catalog, and close(). */
+export interface App {
+  (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
+  readonly catalog: Catalog;
+  /** Lets go of what the app keeps: open files, buffers, timers. */
+  close(): void;
+}
 
 /** Long-lived and validated: a poster URL carries the video's version, so it never needs refreshing. */
 const POSTER_CACHE = 'public, max-age=31536000, immutable';
 /** Subtitles larger than this are not subtitles. */
 const MAX_SUBTITLES = 10 * 1024 * 1024;
+/** The longest a page waits for the check that ffmpeg is there (started with the app) before it renders without posters. */
+const POSTER_CHECK_WAIT_MS = 200;
 
 export function defaultCacheDir(): string {
   return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'seekable');
 }
 
-function sendBody(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string, cache = 'no-cache'): void {
-  const bytes = Buffer.from(body);
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(bytes.length), 'Cache-Control': cache });
-  res.end(req.method === 'HEAD' ? undefined : bytes);
-}
-
-const sendHtml = (req: IncomingMessage, res: ServerResponse, status: number, html: string) =>
-  sendBody(req, res, status, 'text/html; charset=utf-8', html);
-const sendJson = (req: IncomingMessage, res: ServerResponse, status: number, data: unknown) =>
-  sendBody(req, res, status, 'application/json; charset=utf-8', `${JSON.stringify(data)}\n`);
-
-/** Routes that serve bytes of files, the ones signed links guard. */
-const BYTE_ROUTES = ['/media/', '/poster/', '/subtitles/'] as const;
-
-/** The key a path names under a route prefix (which ends in "/"; keyFromPath drops that one slash). */
-const keyUnder = (pathname: string, prefix: string) => keyFromPath(pathname.slice(prefix.length - 1));
+const html = (status: number, text: string) => documentPlan(status, 'text/html; charset=utf-8', text, { 'Cache-Control': 'no-cache' });
+const json = (status: number, data: unknown) =>
+  documentPlan(status, 'application/json; charset=utf-8', `${JSON.stringify(data)}\n`, { 'Cache-Control': 'no-cache' });
 
 function sortItems(items: EntryView[], order: SortOrder): EntryView[] {
   const byName = (a: EntryView, b: EntryView) => a.path.localeCompare(b.path);
@@ -63,19 +70,30 @@ function sortItems(items: EntryView[], order: SortOrder): EntryView[] {
   return items.sort(byName);
 }
 
-/** The `seekable serve` application: the URL contract of DESIGN.md as one request listener. */
+/** The `seekable serve` application: library, player, media bytes, posters, subtitles and API, on any listable source. */
 export function createApp(options: AppOptions): App {
-  const source = new FileSource(options.root, options);
+  if ((options.root === undefined) === (options.source === undefined)) throw new TypeError('createApp needs either root (a folder) or source');
+  const source = options.source ?? new FileSource(options.root!, options);
+  const basePath = normalizeBasePath(options.basePath);
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const rootId = createHash('sha1').update(path.resolve(options.root)).digest('hex').slice(0, 12);
+  const where = options.root === undefined ? 'source' : path.resolve(options.root);
   const catalog = new Catalog(source, {
-    cacheFile: path.join(cacheDir, `catalog-${rootId}.json`),
+    cacheFile: path.join(cacheDir, `catalog-${createHash('sha1').update(where).digest('hex').slice(0, 12)}.json`),
     onProgress: options.onScanProgress,
   });
   const posters = new Posters(path.join(cacheDir, 'posters'));
-  const downloadOptions = { ...options, download: true }; // made once, not per request
-  const postersOn = async () => options.posters !== false && (await posters.available());
+  // Started now, so that the first page does not wait for ffmpeg to answer.
+  const postersCheck = options.posters === false ? Promise.resolve(false) : posters.available();
+  let postersKnown: boolean | undefined;
+  void postersCheck.then((on) => (postersKnown = on));
+  const responder = new Responder(options);
+  const media = handlerOver(source, options, responder, options.source === undefined);
   const secrets = options.secrets?.length ? options.secrets : undefined;
+
+  /** Whether pages show posters: the ffmpeg check's answer, waited for briefly only at the very start. */
+  const postersOn = async () =>
+    postersKnown ?? (await Promise.race([postersCheck, new Promise<boolean>((r) => setTimeout(r, POSTER_CHECK_WAIT_MS, false))]));
+
   /**
    * Signs the links handed out now. Expiries are rounded up to a window (an hour, or the TTL when
    * shorter), so a link stays the same for a while and caches, posters above all, keep hitting;
@@ -88,113 +106,151 @@ export function createApp(options: AppOptions): App {
     const expires = Math.ceil((Date.now() / 1000 + ttl) / window) * window;
     return { expires, query: (key) => signQuery(key, secrets[0]!, { expires }) };
   };
+
+  /** Everything one request's handlers need: its response, and the base its links start from. */
+  interface Call {
+    req: IncomingMessage;
+    res: ServerResponse;
+    /** The path prefix of every link this answer hands out: the Express mount path and the base path. */
+    base: string;
+    send(plan: Plan): void;
+  }
+
   /** Makes the views of one response: one posters check and one signing expiry for all of them. */
-  const viewer = async () => {
+  const viewer = async (call: Call) => {
     const on = await postersOn();
     const sign = signer();
-    return (entry: CatalogEntry) => entryView(entry, on, sign);
+    return (entry: CatalogEntry) => entryView(entry, { posters: on, signer: sign, base: call.base });
   };
-  /** The refusal when signing is on and the request's token does not open `key`. */
-  const refused = (key: string | undefined, query: URLSearchParams) =>
-    secrets === undefined ? undefined : refusal(key, query, secrets, Date.now() / 1000);
 
-  async function library(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  /** The catalog's entry for a key, once the source confirms it would still serve it. */
+  async function lookup(key: string | undefined): Promise<CatalogEntry | undefined> {
+    const entry = key === undefined ? undefined : catalog.get(key);
+    if (entry === undefined) return undefined;
+    const resource = await source.lookup(entry.path);
+    resource?.release();
+    return resource === undefined ? undefined : entry;
+  }
+
+  async function library(call: Call, query: URLSearchParams): Promise<void> {
+    await catalog.catchUp();
     const all = catalog.list();
     const q = (query.get('q') ?? '').trim();
     const needle = q.toLowerCase();
     const sort = (['name', 'date', 'duration'] as const).find((s) => s === query.get('sort')) ?? 'name';
     // Filtered before the views are made: a view costs a hash and, with signing, HMACs.
     const matches = q === '' ? all : all.filter((entry) => entry.path.toLowerCase().includes(needle));
-    const items = sortItems(matches.map(await viewer()), sort);
-    sendHtml(req, res, 200, libraryPage({ items, total: all.length, query: q, sort, posters: await postersOn(), scan: catalog.status }));
+    const items = sortItems(matches.map(await viewer(call)), sort);
+    call.send(html(200, libraryPage({ items, total: all.length, query: q, sort, posters: await postersOn(), scan: catalog.status })));
   }
 
-  /** The catalog's entry for a key and its real path, after making sure the source would still serve it. */
-  async function lookup(key: string | undefined): Promise<(CatalogEntry & { real: string }) | undefined> {
-    if (key === undefined) return undefined;
-    const entry = catalog.get(key);
-    const real = entry === undefined ? undefined : await source.resolve(key);
-    return entry === undefined || real === undefined ? undefined : { ...entry, real };
-  }
-
-  async function watch(req: IncomingMessage, res: ServerResponse, key: string | undefined): Promise<void> {
+  async function watch(call: Call, key: string | undefined): Promise<void> {
+    await catalog.catchUp();
     const entry = await lookup(key);
-    if (entry === undefined) return sendHtml(req, res, 404, notFoundPage());
-    const view = await viewer();
+    if (entry === undefined) return call.send(html(404, notFoundPage()));
+    const view = await viewer(call);
     const item = view(entry);
     // Neighbours in the same folder only: views (and signed links) for those, not the whole library.
     const folder = item.folder === '' ? '' : `${item.folder}/`;
     const inFolder = catalog.list().filter((e) => e.path.startsWith(folder) && !e.path.slice(folder.length).includes('/'));
     const i = inFolder.findIndex((e) => e.path === entry.path);
     const neighbour = (e: CatalogEntry | undefined) => (e === undefined ? undefined : view(e));
-    const [previous, next] = [neighbour(inFolder[i - 1]), neighbour(inFolder[i + 1])];
-    sendHtml(req, res, 200, watchPage({ item, previous, next, posters: await postersOn() }));
+    call.send(html(200, watchPage({ item, previous: neighbour(inFolder[i - 1]), next: neighbour(inFolder[i + 1]), posters: await postersOn() })));
   }
 
-  async function poster(req: IncomingMessage, res: ServerResponse, key: string | undefined, version: string | null): Promise<void> {
-    const entry = await lookup(key);
-    const file = entry === undefined ? undefined : await posters.get(entry, entry.real);
-    if (entry === undefined || file === undefined) return sendPlan(req, res, textPlan(404, 'No poster'));
-    const current = version === posterVersion(entry);
-    await sendFile(req, res, file, { ...options, cacheControl: current ? POSTER_CACHE : 'no-cache' });
-  }
-
-  async function subtitles(req: IncomingMessage, res: ServerResponse, key: string | undefined): Promise<void> {
-    if (key === undefined || !/\.(vtt|srt)$/i.test(key)) return sendPlan(req, res, notFound());
-    if (/\.vtt$/i.test(key)) {
-      await serveKey(req, res, source, key, options);
-      return;
+  async function api(call: Call, rest: string): Promise<void> {
+    await catalog.catchUp();
+    if (rest === '' || rest === '/') {
+      const { done, total, finished } = catalog.status;
+      return call.send(json(200, { scanning: !finished, progress: { done, total }, entries: catalog.list().map(await viewer(call)) }));
     }
-    const resource = await source.stat(key);
-    if (resource === undefined) return sendPlan(req, res, notFound());
+    const entry = await lookup(keyFromPath(rest));
+    if (entry === undefined) return call.send(json(404, { error: 'not found' }));
+    call.send(json(200, (await viewer(call))(entry)));
+  }
+
+  async function poster(call: Call, key: string | undefined, version: string | null): Promise<void> {
+    const entry = key === undefined ? undefined : catalog.get(key);
+    const resource = entry === undefined ? undefined : await source.lookup(entry.path);
     try {
-      if (resource.size > MAX_SUBTITLES) return sendPlan(req, res, textPlan(413, 'Subtitle file too large'));
+      const local = resource === undefined ? undefined : await source.localPath?.(entry!.path);
+      const file = resource === undefined ? undefined : await posters.get(entry!, local === undefined ? { resource } : { path: local });
+      const image = file === undefined ? undefined : await openFile(file);
+      if (image === undefined) return call.send(textPlan(404, 'No poster'));
+      const current = version === posterVersion(entry!);
+      await responder.respond(call.req, call.res, { resource: image, name: 'poster.jpg', cacheControl: current ? POSTER_CACHE : 'no-cache' });
+    } finally {
+      resource?.release();
+    }
+  }
+
+  async function subtitles(call: Call, key: string | undefined): Promise<void> {
+    if (key === undefined || !/\.(vtt|srt)$/i.test(key)) return call.send(notFound());
+    const resource = await source.lookup(key);
+    if (resource === undefined) return call.send(notFound());
+    if (/\.vtt$/i.test(key)) return responder.respond(call.req, call.res, { resource, name: key });
+    try {
+      if (resource.size > MAX_SUBTITLES) return call.send(textPlan(413, 'Subtitle file too large'));
       const vtt = srtToVtt(decodeSubtitles(await resourceReader(resource).read(0, resource.size)));
-      sendBody(req, res, 200, 'text/vtt; charset=utf-8', vtt);
+      call.send(documentPlan(200, 'text/vtt; charset=utf-8', vtt, { 'Cache-Control': 'no-cache' }));
     } finally {
       resource.release();
     }
   }
 
-  async function api(req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
-    if (rest === '' || rest === '/') {
-      const { done, total, finished } = catalog.status;
-      return sendJson(req, res, 200, { scanning: !finished, progress: { done, total }, entries: catalog.list().map(await viewer()) });
-    }
-    const entry = await lookup(keyFromPath(rest));
-    if (entry === undefined) return sendJson(req, res, 404, { error: 'not found' });
-    sendJson(req, res, 200, (await viewer())(entry));
+  /** Liveness of the source: it can list its first file (an empty source is alive too). */
+  async function healthz(call: Call): Promise<void> {
+    const ok = await source.list('', { limit: 1 }).then(() => true, () => false);
+    call.send(ok ? textPlan(200, 'ok') : textPlan(503, 'media source unavailable'));
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { pathname, query } = splitUrl(req.url ?? '/');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendPlan(req, res, methodNotAllowed());
+  async function route(call: Call, url: string, next: (() => void) | undefined): Promise<void> {
+    const { req } = call;
+    const { pathname, query } = splitUrl(url);
+    const path = underBase(pathname, basePath);
+    const matched = path === undefined ? undefined : matchRoute(path);
+    if (matched === undefined) return next === undefined ? call.send(html(404, notFoundPage())) : next();
+    if (req.method !== 'GET' && req.method !== 'HEAD') return call.send(methodNotAllowed());
+    const { name, rest } = matched;
     // Bytes of files need a signed link when signing is on; checked before any lookup, so a refusal
-    // says nothing about whether the file exists.
-    const bytes = BYTE_ROUTES.find((prefix) => pathname.startsWith(prefix));
-    if (bytes !== undefined) {
-      const key = keyUnder(pathname, bytes);
-      const denied = refused(key, query);
-      if (denied !== undefined) return sendPlan(req, res, denied);
-      if (bytes === '/media/') {
-        await serveKey(req, res, source, key, query.get('download') === '1' ? downloadOptions : options);
-        return;
+    // says nothing about whether the file exists. (/media/ is the handler's own, which checks the same.)
+    const key = BYTE_ROUTES.has(name) || name === 'watch' ? keyFromPath(rest) : undefined;
+    if (secrets !== undefined && (name === 'poster' || name === 'subtitles')) {
+      const refused = refusal(key, query, secrets, Date.now() / 1000);
+      if (refused !== undefined) return call.send(refused);
+    }
+    switch (name) {
+      case 'media': {
+        // What library users mount as createHandler, seeing the path under /media/ as a mounted handler does.
+        const q = url.indexOf('?');
+        return media.serve(req, call.res, q < 0 ? rest : rest + url.slice(q));
       }
-      if (bytes === '/poster/') return poster(req, res, key, query.get('v'));
-      return subtitles(req, res, key);
+      case 'poster':
+        return poster(call, key, query.get('v'));
+      case 'subtitles':
+        return subtitles(call, key);
+      case 'library':
+        return library(call, query);
+      case 'watch':
+        return watch(call, key);
+      case 'api':
+        return api(call, rest);
+      case 'healthz':
+        return healthz(call);
+      case 'assets':
+        return call.send(notFound());
     }
-    if (pathname === '/') return library(req, res, query);
-    if (pathname.startsWith('/watch/')) return watch(req, res, keyUnder(pathname, '/watch/'));
-    if (pathname === '/api/library' || pathname.startsWith('/api/library/')) return api(req, res, pathname.slice('/api/library'.length));
-    if (pathname === '/healthz') {
-      const ok = await stat(options.root).then((s) => s.isDirectory(), () => false);
-      return sendPlan(req, res, ok ? textPlan(200, 'ok') : textPlan(503, 'media folder unavailable'));
-    }
-    sendHtml(req, res, 404, notFoundPage());
   }
 
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    route(req, res).catch((err: unknown) => fail(req, res, err, options.log));
+  const app = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => {
+    checkNodeCall(req, res);
+    // Mounted in Express, req.url is already below the mount path, which req.baseUrl holds.
+    const mount = (req as IncomingMessage & { baseUrl?: string }).baseUrl ?? '';
+    const call: Call = { req, res, base: mount + basePath, send: (plan) => responder.sendPlan(req, res, plan) };
+    route(call, req.url ?? '/', next && (() => next())).catch((err: unknown) => responder.fail(req, res, err));
   };
-  return Object.assign(listener, { catalog });
+  return Object.assign(app, {
+    catalog,
+    close: () => media.handler.close(),
+  });
 }

@@ -35,14 +35,24 @@ export interface Signer {
   expires: number;
 }
 
-export function entryView(entry: CatalogEntry, posters: boolean, signer?: Signer): EntryView {
+/** How views are made for one answer. */
+export interface ViewOptions {
+  /** Whether posters can be made (ffmpeg is there and they are on). */
+  posters: boolean;
+  /** Signs the byte links, when signing is on. */
+  signer?: Signer;
+  /** The path prefix of every URL ('' at the root, '/videos' under a base path or an Express mount). */
+  base: string;
+}
+
+export function entryView(entry: CatalogEntry, { posters, signer, base }: ViewOptions): EntryView {
   const slash = entry.path.lastIndexOf('/');
   const file = entry.path.slice(slash + 1);
   const dot = file.lastIndexOf('.');
   // With signing on, each URL carries a token for its own key; the other parameters stay readable.
   const link = (prefix: string, key: string, params = '') => {
     const query = [params, signer?.query(key) ?? ''].filter(Boolean).join('&');
-    return `${urlFor(prefix, key)}${query === '' ? '' : `?${query}`}`;
+    return `${urlFor(base + prefix, key)}${query === '' ? '' : `?${query}`}`;
   };
   return {
     path: entry.path,
@@ -50,7 +60,7 @@ export function entryView(entry: CatalogEntry, posters: boolean, signer?: Signer
     folder: slash < 0 ? '' : entry.path.slice(0, slash),
     kind: entry.kind,
     url: link('/media/', entry.path),
-    watchUrl: urlFor('/watch/', entry.path),
+    watchUrl: urlFor(`${base}/watch/`, entry.path),
     downloadUrl: link('/media/', entry.path, 'download=1'),
     posterUrl:
       posters && entry.kind === 'video' && entry.error === undefined ? link('/poster/', entry.path, `v=${posterVersion(entry)}`) : null,

@@ -56,15 +56,15 @@ const ALLOW = 'GET, HEAD';
 
 /** A short plain-text answer: errors and refusals. */
 export function textPlan(status: number, text: string, headers: Record<string, string> = {}): Plan {
-  const body = `${text}\n`;
+  return documentPlan(status, 'text/plain; charset=utf-8', `${text}\n`, headers);
+}
+
+/** A whole document made by the server (a page, a JSON answer), of the given type; never a range. */
+export function documentPlan(status: number, contentType: string, text: string, headers: Record<string, string> = {}): Plan {
   return {
     status,
-    headers: {
-      ...headers,
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': String(utf8Length(body)),
-    },
-    body: { type: 'text', text: body },
+    headers: { ...headers, 'Content-Type': contentType, 'Content-Length': String(utf8Length(text)) },
+    body: { type: 'text', text },
   };
 }
 

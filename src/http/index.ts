@@ -4,6 +4,7 @@ export { contentRange, unsatisfiedRange } from './content-range.js';
 export { contentTypeFor, DEFAULT_TYPE } from './content-type.js';
 export {
   decide,
+  documentPlan,
   DEFAULT_CACHE_CONTROL,
   DEFAULT_MAX_RANGES,
   methodNotAllowed,

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FileSource } from '../source/file-source.js';
+import { listAll } from '../source/list-all.js';
+import type { ListableSource, ListedFile } from '../source/types.js';
 import type { ByteReader, MediaInfo } from './media-info.js';
 import { mediaKind, type MediaKind } from './media-kind.js';
 import { probe as defaultProbe } from './probe.js';
@@ -45,7 +46,7 @@ export interface CatalogOptions {
 
 interface CacheFile {
   version: 1;
-  entries: Record<string, { size: number; mtimeMs: number; info: MediaInfo }>;
+  entries: Record<string, { size: number; mtimeMs: number; etag?: string; info: MediaInfo }>;
 }
 
 const SUBTITLE = /\.(vtt|srt)$/i;
@@ -80,10 +81,11 @@ function sidecars(video: string, subtitleKeys: readonly string[]): SubtitleTrack
 }
 
 /**
- * What the media folder holds: every video and audio file with its size, time and container facts.
- * Probe results are cached on disk by path, size and mtime, so a restart re-reads only what changed.
- * The listing is served as known while a scan runs, and refreshed in the background once it is older
- * than `staleAfterMs`, so files added, changed or removed show up without a restart.
+ * What a listable source holds: every video and audio file with its size, time and container facts.
+ * Probe results are cached on disk by key, size, mtime and (where the source has one) ETag, so a
+ * restart re-reads only what changed, and a file that did not change is not even opened. The listing
+ * is served as known while a scan runs, and refreshed once it is older than `staleAfterMs`, so files
+ * added, changed or removed show up without a restart.
  */
 export class Catalog {
   private entries = new Map<string, CatalogEntry>();
@@ -93,7 +95,7 @@ export class Catalog {
   private progress: ScanProgress = { done: 0, total: 0, unreadable: 0, finished: false, elapsedMs: 0 };
 
   constructor(
-    private readonly source: FileSource,
+    private readonly source: ListableSource,
     private readonly options: CatalogOptions = {},
   ) {}
 
@@ -112,10 +114,25 @@ export class Catalog {
     return { ...this.progress };
   }
 
-  private refreshIfStale(): void {
+  private refreshIfStale(): Promise<void> | undefined {
     if (this.running === undefined && Date.now() - this.lastScan > (this.options.staleAfterMs ?? 2000)) {
       void this.refresh().catch(() => {}); // a failed background scan keeps the last listing
     }
+    return this.running;
+  }
+
+  /**
+   * Brings a stale listing up to date before a page is made from it, waiting at most `maxWaitMs` (a
+   * long scan goes on in the background, and the page shows what is known). So a file added while the
+   * server runs is on the very next page load, not the one after.
+   */
+  async catchUp(maxWaitMs = 1000): Promise<void> {
+    const running = this.refreshIfStale();
+    if (running === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
+    await Promise.race([running.catch(() => {}), timeout]);
+    clearTimeout(timer);
   }
 
   /** Scans the folder now; callers during a scan share it. */
@@ -149,15 +166,27 @@ export class Catalog {
     await rename(tmp, file);
   }
 
+  /** Probes one file through the source; undefined when it is gone (or no longer ours to serve). */
+  private async probeOne(key: string, probe: NonNullable<CatalogOptions['probe']>): Promise<MediaInfo | undefined> {
+    const resource = await this.source.lookup(key, { keep: false }).catch(() => undefined);
+    if (resource === undefined) return undefined;
+    try {
+      return await probe(key, resourceReader(resource));
+    } finally {
+      resource.release();
+    }
+  }
+
   private async scan(): Promise<void> {
     const started = Date.now();
     const cache = await this.loadCache();
-    const media: string[] = [];
+    const media: ListedFile[] = [];
     // Subtitle files by folder, so each video is matched against its own folder's files only.
     const subtitles = new Map<string, string[]>();
     const folderOf = (key: string) => key.slice(0, key.lastIndexOf('/') + 1);
-    for await (const key of this.source.list()) {
-      if (mediaKind(key) !== undefined) media.push(key);
+    for await (const file of listAll(this.source)) {
+      const key = file.key;
+      if (mediaKind(key) !== undefined) media.push(file);
       else if (SUBTITLE.test(key)) {
         const folder = folderOf(key);
         const list = subtitles.get(folder);
@@ -180,33 +209,31 @@ export class Catalog {
 
     const work = async () => {
       while (next < media.length) {
-        const key = media[next++]!;
+        const file = media[next++]!;
+        const key = file.key;
         this.progress.current = key;
-        const resource = await this.source.stat(key, { cache: false }).catch(() => undefined);
-        if (resource !== undefined) {
-          try {
-            const cached = cache[key];
-            let info: MediaInfo;
-            if (cached !== undefined && cached.size === resource.size && cached.mtimeMs === resource.mtimeMs) {
-              info = cached.info;
-            } else {
-              info = await probe(key, resourceReader(resource));
-              cache[key] = { size: resource.size, mtimeMs: resource.mtimeMs, info };
-              changed = true;
-            }
-            if (info.error !== undefined) this.progress.unreadable++;
-            this.entries.set(key, {
-              ...info,
-              path: key,
-              kind: mediaKind(key)!,
-              size: resource.size,
-              mtimeMs: resource.mtimeMs,
-              subtitles: sidecars(key, subtitles.get(folderOf(key)) ?? []),
-            });
-            seen.add(key);
-          } finally {
-            resource.release();
+        const cached = cache[key];
+        let info: MediaInfo | undefined;
+        if (cached !== undefined && cached.size === file.size && cached.mtimeMs === file.mtimeMs && cached.etag === file.etag) {
+          info = cached.info;
+        } else {
+          info = await this.probeOne(key, probe);
+          if (info !== undefined) {
+            cache[key] = { size: file.size, mtimeMs: file.mtimeMs, etag: file.etag, info };
+            changed = true;
           }
+        }
+        if (info !== undefined) {
+          if (info.error !== undefined) this.progress.unreadable++;
+          this.entries.set(key, {
+            ...info,
+            path: key,
+            kind: mediaKind(key)!,
+            size: file.size,
+            mtimeMs: file.mtimeMs,
+            subtitles: sidecars(key, subtitles.get(folderOf(key)) ?? []),
+          });
+          seen.add(key);
         }
         this.progress.done++;
         report();

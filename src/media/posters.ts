@@ -2,7 +2,16 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
+import type { Resource } from '../source/types.js';
 import type { CatalogEntry } from './catalog.js';
+
+/**
+ * What ffmpeg reads a poster from: the file's local path when the source has one (ffmpeg seeks in it
+ * freely), else the resource's bytes on its standard input, front to back (enough for a web-optimized
+ * MP4 and for WebM; an MP4 whose index is at the end gets no poster that way).
+ */
+export type PosterInput = { path: string } | { resource: Resource };
 
 export interface PosterOptions {
   /** The ffmpeg binary (default "ffmpeg" on the PATH). */
@@ -50,7 +59,7 @@ export class Posters {
   }
 
   /** The JPEG file of a video's poster (made now if needed), or undefined when none can be made. */
-  async get(entry: CatalogEntry, file: string): Promise<string | undefined> {
+  async get(entry: CatalogEntry, input: PosterInput): Promise<string | undefined> {
     const format = DEMUXERS[entry.container];
     if (entry.kind !== 'video' || entry.error !== undefined || format === undefined || !(await this.available())) return undefined;
     const version = posterVersion(entry);
@@ -64,7 +73,7 @@ export class Posters {
     }
     let job = this.inflight.get(version);
     if (job === undefined) {
-      job = this.limited(() => this.extract(file, format, target, (entry.duration ?? 0) * 0.1)).then(
+      job = this.limited(() => this.extract(input, format, target, (entry.duration ?? 0) * 0.1)).then(
         (ok) => (ok ? target : (this.failed.add(version), undefined)),
       );
       this.inflight.set(version, job);
@@ -85,17 +94,18 @@ export class Posters {
   }
 
   /** One frame at `at` seconds, scaled, as JPEG; written to a temp name and renamed when complete. */
-  private async extract(file: string, format: string, target: string, at: number): Promise<boolean> {
+  private async extract(input: PosterInput, format: string, target: string, at: number): Promise<boolean> {
     await mkdir(this.dir, { recursive: true });
     const tmp = `${target}.${process.pid}.tmp.jpg`;
     const width = this.options.width ?? 480;
     // The demuxer is named, never guessed: left to guess, ffmpeg reads an HLS playlist or a concat list
     // dressed as a video and follows it to files outside the root. "file:" keeps the path a path.
-    const input = ['-f', format, '-i', `file:${file}`];
-    const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-ss', at.toFixed(2), ...input];
+    const from = 'path' in input ? ['-nostdin', '-f', format, '-i', `file:${input.path}`] : ['-f', format, '-i', 'pipe:0'];
+    const args = ['-hide_banner', '-loglevel', 'error', '-y', '-ss', at.toFixed(2), ...from];
     args.push('-frames:v', '1', '-vf', `scale=${width}:-2`, '-q:v', '5', tmp);
     const ok = await new Promise<boolean>((resolve) => {
-      const child = spawn(this.options.ffmpeg ?? 'ffmpeg', args, { stdio: 'ignore' });
+      const child = spawn(this.options.ffmpeg ?? 'ffmpeg', args, { stdio: ['path' in input ? 'ignore' : 'pipe', 'ignore', 'ignore'] });
+      if (!('path' in input)) void feed(input.resource, child.stdin!);
       const timer = setTimeout(() => child.kill('SIGKILL'), this.options.timeoutMs ?? 20_000);
       child.on('error', () => resolve(false));
       child.on('exit', (code) => {
@@ -114,4 +124,42 @@ export class Posters {
       return false; // ffmpeg exited 0 without writing a frame (no video stream after all)
     }
   }
+}
+
+/**
+ * Writes a resource's bytes to ffmpeg's standard input with backpressure, until they end or ffmpeg
+ * stops reading (it has its frame, or it gave up): a closed pipe is the normal end, not an error.
+ */
+async function feed(resource: Resource, stdin: Writable): Promise<void> {
+  stdin.on('error', () => {});
+  if (resource.size === 0) return void stdin.end();
+  const reader = resource.readRange(0, resource.size - 1);
+  try {
+    for (let pos = 0; pos < resource.size && !stdin.destroyed; ) {
+      const chunk = Buffer.allocUnsafe(Math.min(FEED_CHUNK, resource.size - pos));
+      const n = reader.readNow?.(chunk, chunk.length) ?? (await reader.read(chunk, chunk.length));
+      pos += n;
+      if (!stdin.write(chunk.subarray(0, n))) await room(stdin);
+    }
+    stdin.end();
+  } catch {
+    stdin.destroy(); // a read failed: ffmpeg sees the input end, and fails or makes do
+  } finally {
+    reader.close();
+  }
+}
+
+const FEED_CHUNK = 256 * 1024;
+
+/** Resolves once a stream wants more, or has closed. */
+function room(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
 }

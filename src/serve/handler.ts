@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { methodNotAllowed } from '../http/decide.js';
-import { FileSource, type FileSourceOptions } from '../source/file-source.js';
-import { openFile } from '../source/file-resource.js';
+import { FileSource, type FileSourceOptions } from '../source/file/file-source.js';
+import { openFile } from '../source/file/file-resource.js';
 import type { Source } from '../source/types.js';
-import { fail, respond, sendPlan, type SendOptions } from './send.js';
+import { keyFromPath, splitUrl } from './request-target.js';
+import { Responder, type SendOptions } from './responder.js';
 import { refusal } from './signing.js';
 
 export interface HandlerOptions extends SendOptions, FileSourceOptions {
@@ -14,92 +15,73 @@ export interface HandlerOptions extends SendOptions, FileSourceOptions {
   secrets?: readonly string[];
 }
 
-/** A node:http listener that is also Express/Connect middleware: `next` is called for what is not ours. */
-export type Handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
-
 /**
- * The key a URL path names: the leading "/" dropped and percent-encoding decoded exactly once.
- * Undefined for malformed encoding. Decoding twice would let "%252e%252e" become "..", so the result
- * is handed to the source as it is, and the source's rules apply to it.
+ * A node:http listener that is also Express/Connect middleware: `next` is called for what is not ours.
+ * `close()` lets go of what it keeps: the open files of the source it made from a path (a source you
+ * gave it stays yours to close).
  */
-export function keyFromPath(pathname: string): string | undefined {
-  try {
-    return decodeURIComponent(pathname.startsWith('/') ? pathname.slice(1) : pathname);
-  } catch {
-    return undefined;
-  }
-}
-
-// scheme "://" authority: what precedes the path in an absolute-form request target.
-const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
-
-/**
- * The path and the query of a request target. Absolute-form ("GET http://host/a.mp4") must be accepted
- * (RFC 9112 §3.2.2); its scheme and authority are dropped by hand rather than through `new URL`, whose
- * dot-segment normalisation would make the same path mean something else in the two forms.
- */
-export function splitUrl(url: string): { pathname: string; query: URLSearchParams } {
-  const target = url.startsWith('/') ? url : url.replace(ABSOLUTE_FORM, '') || '/';
-  const q = target.indexOf('?');
-  return q < 0
-    ? { pathname: target, query: NO_QUERY }
-    : { pathname: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
-}
-
-/** Shared by every URL without a query (most media requests); read, never written. */
-const NO_QUERY: URLSearchParams = new URLSearchParams();
-
-/**
- * Serves a key from a source: the URL's query may ask for a download (`?download=1`).
- * Returns false, having sent nothing, when the source has no such key and `fallthrough` is set.
- */
-export async function serveKey(
-  req: IncomingMessage,
-  res: ServerResponse,
-  source: Source,
-  key: string | undefined,
-  options: SendOptions & { download?: boolean; fallthrough?: boolean },
-): Promise<boolean> {
-  let resource;
-  try {
-    resource = key === undefined ? undefined : await source.stat(key);
-  } catch (err) {
-    fail(req, res, err, options.log);
-    return true;
-  }
-  if (resource === undefined && options.fallthrough) return false;
-  const name = key ?? '';
-  await respond(req, res, resource, name, options, options.download ? name : undefined); // contentDisposition keeps the last segment
-  return true;
+export interface Handler {
+  (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
+  /** Where the bytes come from: the FileSource made from a path, or the source given. */
+  readonly source: Source;
+  close(): void;
 }
 
 /**
  * Serves the files under `root` (a directory, or any Source) by URL path, e.g. `/clips/a.mp4`.
  * Mounted in Express with `app.use('/media', handler)`, the mount prefix is already stripped.
  * With `next` (middleware), requests for missing files and for methods other than GET and HEAD
- * are passed on; without it they get 404 and 405.
+ * are passed on; without it they get 404 and 405. `?download=1` answers as a download.
  */
 export function createHandler(root: string | Source, options: HandlerOptions = {}): Handler {
-  const source = typeof root === 'string' ? new FileSource(root, options) : root;
-  // The four combinations of download and fallthrough, made once: a spread of the options for every
-  // request showed in the probe profile.
-  const variants = [false, true].map((download) => [false, true].map((fallthrough) => ({ ...options, download, fallthrough })));
-  return (req, res, next) => {
+  const owned = typeof root === 'string';
+  const source = owned ? new FileSource(root, options) : root;
+  return handlerOver(source, options, new Responder(options), owned).handler;
+}
+
+/**
+ * createHandler over a source, answering through `responder` (shared with the app it is part of):
+ * the handler, and `serve`, which answers a request for the given path and query as the handler would
+ * answer its URL (the app's /media/ route, which must leave req.url as it came for the access log).
+ */
+export function handlerOver(source: Source, options: HandlerOptions, responder: Responder, ownsSource: boolean) {
+  const secrets = options.secrets?.length ? options.secrets : undefined;
+
+  async function serve(req: IncomingMessage, res: ServerResponse, key: string | undefined, download: boolean, next?: () => void) {
+    let resource;
+    try {
+      resource = key === undefined ? undefined : await source.lookup(key);
+    } catch (err) {
+      responder.fail(req, res, err);
+      return;
+    }
+    if (resource === undefined && next !== undefined) return next();
+    const name = key ?? '';
+    await responder.respond(req, res, { resource, name, download: download ? name : undefined }); // contentDisposition keeps the last segment
+  }
+
+  function serveUrl(req: IncomingMessage, res: ServerResponse, url: string, next?: (err?: unknown) => void): void {
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
       if (next) next();
-      else sendPlan(req, res, methodNotAllowed());
+      else responder.sendPlan(req, res, methodNotAllowed());
       return;
     }
-    const { pathname, query } = splitUrl(req.url ?? '/');
+    const { pathname, query } = splitUrl(url);
     const key = keyFromPath(pathname);
-    const refused = options.secrets?.length ? refusal(key, query, options.secrets, Date.now() / 1000) : undefined;
-    if (refused !== undefined) {
-      sendPlan(req, res, refused);
-      return;
-    }
-    const served = serveKey(req, res, source, key, variants[query.get('download') === '1' ? 1 : 0]![next !== undefined ? 1 : 0]!);
-    if (next !== undefined) void served.then((done) => done || next());
+    // Checked before any lookup, so a refusal says nothing about whether the file exists.
+    const refused = secrets === undefined ? undefined : refusal(key, query, secrets, Date.now() / 1000);
+    if (refused !== undefined) return responder.sendPlan(req, res, refused);
+    void serve(req, res, key, query.get('download') === '1', next && (() => next()));
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => {
+    checkNodeCall(req, res);
+    serveUrl(req, res, req.url ?? '/', next);
+  };
+  return {
+    handler: Object.assign(handler, { source, close: () => (ownsSource ? source.close?.() : undefined) }) as Handler,
+    serve: serveUrl,
   };
 }
 
@@ -113,14 +95,31 @@ export async function sendFile(
   filePath: string,
   options: SendOptions & { download?: boolean | string } = {},
 ): Promise<void> {
+  checkNodeCall(req, res);
+  // No buffers kept between calls: a function has nothing to own them.
+  const responder = new Responder(options, false);
   let resource;
   try {
     resource = await openFile(filePath);
   } catch (err) {
-    fail(req, res, err, options.log);
+    responder.fail(req, res, err);
     return;
   }
   const name = filePath.slice(filePath.lastIndexOf('/') + 1);
   const download = options.download === true ? name : options.download || undefined;
-  await respond(req, res, resource, name, options, download);
+  await responder.respond(req, res, { resource, name, download });
+}
+
+/**
+ * A wrong call fails at once with a TypeError, before anything could answer it: a Fetch Request (or
+ * anything else) where node:http's request and response belong would otherwise fail deep inside, on
+ * the error path itself.
+ */
+export function checkNodeCall(req: IncomingMessage, res: ServerResponse): void {
+  const request = req as Partial<IncomingMessage> | undefined;
+  const response = res as Partial<ServerResponse> | undefined;
+  if (typeof request?.headers !== 'object' || request.socket === undefined || typeof response?.writeHead !== 'function') {
+    const got = request !== null && typeof request === 'object' && typeof (request as { arrayBuffer?: unknown }).arrayBuffer === 'function' ? 'a Fetch API Request' : typeof request;
+    throw new TypeError(`seekable: expected node:http's (req, res), got ${got}; a Fetch API door is not this function`);
+  }
 }

@@ -1,45 +1,101 @@
-import type { Readable } from 'node:stream';
 import type { Representation } from '../http/types.js';
 
 /**
- * One file (or object) looked up by a Source: its representation, plus the means to stream its bytes.
- * Whatever the lookup holds (an open descriptor) stays valid until `release()` has been called and
- * every stream from `open()` has closed, so a plan is always served from the bytes it was decided on.
+ * The contract between where bytes come from (a folder, an object store, memory) and everything that
+ * serves them. A source finds things and reads bytes; it never builds a status code or a header.
+ *
+ *   Source.lookup(key) ──▶ Resource (the representation + how to read it) ──▶ RangeReader per range
+ *
+ * Errors a source may throw: ShortReadError and ChangedError (./errors.ts) while reading; anything
+ * else is a fault of the source (the door answers 500, or 503 when it says it is passing).
+ */
+
+/** What a lookup may be told. */
+export interface LookupOptions {
+  /**
+   * false: do not keep this one for later lookups (a scan that visits every file once must not fill
+   * a cache meant for the files being watched). Sources that keep nothing ignore it.
+   */
+  keep?: boolean;
+}
+
+/** Where bytes come from. */
+export interface Source {
+  /**
+   * Finds a key (a decoded, '/'-separated relative path) and holds what serving that version needs
+   * (a file source: its open descriptor) until `release()`. Undefined when there is no such key, or
+   * none this source may serve.
+   */
+  lookup(key: string, options?: LookupOptions): Promise<Resource | undefined>;
+  /**
+   * The local path of a key, for tools that read files themselves (ffmpeg making a poster), when the
+   * source has one; undefined when it has none or the key is not one it would serve.
+   */
+  localPath?(key: string): Promise<string | undefined>;
+  /** Lets go of what the source keeps between lookups (open descriptors, timers). Idempotent. */
+  close?(): void;
+}
+
+/** One file (or object) as listed: enough to tell whether a cached probe of it is still current. */
+export interface ListedFile {
+  key: string;
+  size: number;
+  mtimeMs: number;
+  /** The store's strong validator, when it has one. */
+  etag?: string;
+}
+
+/** One page of a listing; `next` is the cursor of the page after it, absent on the last page. */
+export interface ListPage {
+  files: ListedFile[];
+  next?: string;
+}
+
+/** A source that can say what it holds, so a catalog can be built on it. */
+export interface ListableSource extends Source {
+  /**
+   * Lists the files under `prefix` ('' for all, else a folder ending in '/'), in an order of the
+   * source's choosing that stays the same between calls, a page at a time: pass a page's `next` as
+   * `cursor` for the page after it. Only keys that lookup() would serve are listed.
+   */
+  list(prefix: string, options?: { cursor?: string; limit?: number }): Promise<ListPage>;
+}
+
+/**
+ * What a lookup found: its representation (size, mtime, strong validator, type) and the means to read
+ * it. Whatever it holds stays valid until `release()` has been called and every RangeReader it gave has
+ * been closed, so a plan is always served from the bytes it was decided on.
  */
 export interface Resource extends Representation {
   /**
-   * Streams bytes `start` to `end` inclusive. The stream errors, rather than ends, if fewer bytes can be
-   * read than that (the file shrank): a short body would contradict the Content-Length already sent.
+   * Reads bytes `start` to `end` (inclusive) in order: the one way to read that every source has (a
+   * file reads by pread, a store by one ranged request). Nothing is read before the first read().
    */
-  open(start: number, end: number): Readable;
+  readRange(start: number, end: number): RangeReader;
   /**
-   * Reads `length` bytes from `start` into one buffer, for small ranges: no stream, one I/O. Optional;
-   * it rejects rather than resolving short.
+   * Rejects with a ChangedError if what was looked up has been modified since, so that a long body can
+   * be cut rather than completed with bytes of two versions. Optional: a store whose reads are
+   * conditional on the validator (If-Match) cannot serve a changed object in the first place.
    */
-  read?(start: number, length: number): Promise<Buffer>;
-  /**
-   * Reads up to `length` bytes at `position` into the caller's `buffer`: the sender's path, with
-   * buffers it reuses and no stream per response. `done` gets the count (0: the file ended) and may be
-   * called before pread returns, when the source can read on the spot. Optional: without it, bodies
-   * are streamed from open().
-   */
-  pread?(buffer: Buffer, length: number, position: number, done: (err: Error | null, bytesRead: number) => void): void;
-  /**
-   * Calls back with an error if what was looked up has since been modified in place, so that a long
-   * body can be cut rather than completed with bytes of two versions. Optional.
-   */
-  verify?(done: (err: Error | null) => void): void;
+  checkUnchanged?(): Promise<void>;
   /** Gives up the lookup's hold. Idempotent. */
   release(): void;
 }
 
-
-/** Where bytes come from. A Source never builds a status code or a header. */
-export interface Source {
+/** The bytes of one range of a resource, read front to back. */
+export interface RangeReader {
   /**
-   * Looks up a key (a decoded, '/'-separated relative path); undefined when there is no such file.
-   * `cache: false` asks a source that keeps looked-up files open not to keep this one (a scan that
-   * visits every file once must not fill a cache meant for the files being watched).
+   * Reads the next bytes of the range into `buffer` from its offset 0, at most `length` (no more than
+   * the range has left), and resolves how many: at least one. Rejects with a ShortReadError when the
+   * resource ends before the range does: a short body would contradict the Content-Length already sent.
    */
-  stat(key: string, options?: { cache?: boolean }): Promise<Resource | undefined>;
+  read(buffer: Buffer, length: number): Promise<number>;
+  /**
+   * The fast path a source may offer: reads at once, on the calling thread, when the source knows the
+   * bytes are at hand (a file source: pages it read lately, which the page cache holds), returning the
+   * count; undefined, having read nothing, when they may not be. Same contract as read() otherwise.
+   */
+  readNow?(buffer: Buffer, length: number): number | undefined;
+  /** Lets go of what the reader holds (a store's open response). Idempotent; no read may be in flight. */
+  close(): void;
 }

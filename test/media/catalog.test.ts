@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Catalog, type ScanProgress } from '../../src/media/catalog.js';
 import type { ByteReader, MediaInfo } from '../../src/media/media-info.js';
-import { FileSource } from '../../src/source/file-source.js';
+import { FileSource } from '../../src/source/file/file-source.js';
 
 describe('Catalog', () => {
   let base: string;

@@ -97,9 +97,9 @@ describe('hostile and odd media files', () => {
         const info = await probe(name, memory(Buffer.from(playlist)));
         assert.ok(info.error !== undefined, `${name}: ${JSON.stringify(info)}`);
         const entry = { ...info, path: name, kind: 'video' as const, size: playlist.length, mtimeMs: 1, subtitles: [] };
-        assert.equal(await posters.get(entry, file), undefined);
+        assert.equal(await posters.get(entry, { path: file }), undefined);
         // Even a file the probe accepted is opened with the demuxer the probe named, never by guess.
-        assert.equal(await posters.get({ ...entry, error: undefined, container: 'mp4', duration: 4 }, file), undefined);
+        assert.equal(await posters.get({ ...entry, error: undefined, container: 'mp4', duration: 4 }, { path: file }), undefined);
       }
     });
   });

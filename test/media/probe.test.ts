@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import type { MediaInfo } from '../../src/media/media-info.js';
 import { probe } from '../../src/media/probe.js';
 import { resourceReader } from '../../src/media/resource-reader.js';
-import { FileSource } from '../../src/source/file-source.js';
+import { FileSource } from '../../src/source/file/file-source.js';
 import { ffmpegMissing, mediaFixtures } from '../support/fixtures.js';
 
 if (ffmpegMissing) console.log(`# media parser tests skipped: ${ffmpegMissing}`);
@@ -18,7 +18,7 @@ describe('probe on real files', { skip: ffmpegMissing }, () => {
 
   /** Probes one fixture, counting the bytes the probe asked for. */
   async function run(name: string): Promise<MediaInfo> {
-    const resource = (await source.stat(name))!;
+    const resource = (await source.lookup(name))!;
     const reader = resourceReader(resource);
     let bytes = 0;
     try {

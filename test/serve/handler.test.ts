@@ -173,7 +173,7 @@ describe('errors', () => {
   it('an error before the headers is a short 500 and one log line, no stack trace', async () => {
     const logs: string[] = [];
     const broken: Source = {
-      stat: async () => {
+      lookup: async () => {
         throw Object.assign(new Error('disk on fire at /secret/path'), { code: 'EIO' });
       },
     };

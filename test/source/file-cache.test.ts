@@ -5,7 +5,8 @@ import { link, mkdir, mkdtemp, open, rename, rm, symlink, unlink, utimes, writeF
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FileSource } from '../../src/source/file-source.js';
+import { resourceReader } from '../../src/media/resource-reader.js';
+import { FileSource } from '../../src/source/file/file-source.js';
 import { waitFor } from '../support/http.js';
 
 describe('the open-file cache', () => {
@@ -21,8 +22,8 @@ describe('the open-file cache', () => {
   });
   after(() => rm(base, { recursive: true }));
 
-  async function look(source: FileSource, key: string, options?: { cache?: boolean }) {
-    const r = await source.stat(key, options);
+  async function look(source: FileSource, key: string, options?: { keep?: boolean }) {
+    const r = await source.lookup(key, options);
     r?.release();
     return r;
   }
@@ -81,7 +82,7 @@ describe('the open-file cache', () => {
     try {
       await look(source, 'shared.mp4');
       const stats = await counting('statSync', async () => {
-        const resources = await Promise.all(Array.from({ length: 10 }, () => source.stat('shared.mp4')));
+        const resources = await Promise.all(Array.from({ length: 10 }, () => source.lookup('shared.mp4')));
         for (const r of resources) r?.release();
       });
       assert.ok(stats >= 1 && stats <= 2, `${stats} stats for 10 hits at once`);
@@ -161,12 +162,15 @@ describe('the open-file cache', () => {
     await writeFile(path.join(root, 'big.mp4'), bytes);
     const source = new FileSource(root, { cacheTtl: 60_000 });
     await look(source, 'big.mp4'); // now cached: the next lookup is a hit
-    const hit = (await source.stat('big.mp4'))!;
+    const hit = (await source.lookup('big.mp4'))!;
     try {
+      const reader = resourceReader(hit);
       for (const [start, length] of [[0, 2], [1000, 64 * 1024], [1024 * 1024 - 10, 10], [2 * 1024 * 1024, 500]] as const) {
-        assert.ok((await hit.read!(start, length)).equals(bytes.subarray(start, start + length)), `${start}+${length}`);
+        assert.ok((await reader.read(start, length)).equals(bytes.subarray(start, start + length)), `${start}+${length}`);
       }
-      await assert.rejects(hit.read!(3 * 1024 * 1024 - 1, 2), /ShortReadError|file ended/);
+      const pastEnd = hit.readRange(3 * 1024 * 1024 - 1, 3 * 1024 * 1024);
+      await assert.rejects(pastEnd.read(Buffer.alloc(2), 2).then(() => pastEnd.read(Buffer.alloc(1), 1)), /ShortReadError|file ended/);
+      pastEnd.close();
     } finally {
       hit.release();
       source.close();
@@ -182,7 +186,7 @@ describe('the open-file cache', () => {
     await look(source, 'c.mp4');
     await look(source, 'link.mp4');
     assert.equal(await waitFor(held, (n) => n === 2), 2); // the oldest was evicted
-    await look(source, 'a.mp4', { cache: false });
+    await look(source, 'a.mp4', { keep: false });
     assert.equal(await waitFor(held, (n) => n === 2), 2); // not kept (closing is asynchronous)
     assert.equal(await waitFor(held, (n) => n === 0, 3000), 0); // expired and swept
     source.close();

@@ -4,9 +4,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileResource, openShared, readFromDisk } from '../../src/source/file-resource.js';
-import { FileSource } from '../../src/source/file-source.js';
-import { BLOCK, Heat, heatOf, HOT_MS, SLOW_WINDOW_MS } from '../../src/source/heat.js';
+import { fileResource } from '../../src/source/file/file-resource.js';
+import { FileSource } from '../../src/source/file/file-source.js';
+import { BLOCK, Heat, HeatMaps, HOT_MS, SLOW_WINDOW_MS } from '../../src/source/file/heat.js';
+import { HotReads } from '../../src/source/file/hot-reads.js';
+import { openShared } from '../../src/source/file/shared-fd.js';
+import type { Resource } from '../../src/source/types.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -71,6 +74,8 @@ describe('Heat: which bytes were read lately', () => {
   });
 
   it('is shared by every descriptor on one version of a file, and new for a new version', () => {
+    const maps = new HeatMaps();
+    const heatOf = (dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number) => maps.of({ dev, ino, size, mtimeMs, ctimeMs });
     const a = heatOf(1, 42, 100, 5000, 5000);
     assert.equal(heatOf(1, 42, 100, 5000, 5000), a);
     assert.notEqual(heatOf(1, 42, 100, 6000, 6000), a);
@@ -87,22 +92,24 @@ describe('file resources read on the spot what was read lately', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  /** Reads through pread; says whether the callback came before pread returned. */
-  function preadNow(resource: ReturnType<typeof fileResource>, position: number, length: number) {
-    return new Promise<{ inline: boolean; bytes: Buffer }>((resolve, reject) => {
-      let returned = false;
-      const buffer = Buffer.alloc(length);
-      resource.pread!(buffer, length, position, (err, n) => {
-        if (err) reject(err);
-        else resolve({ inline: !returned, bytes: buffer.subarray(0, n) });
-      });
-      returned = true;
-    });
+  /** One read of a range, as the sender does it: on the spot if the source offers to, else waited for. */
+  async function preadNow(resource: Resource, position: number, length: number): Promise<{ inline: boolean; bytes: Buffer }> {
+    const buffer = Buffer.alloc(length);
+    const reader = resource.readRange(position, position + length - 1);
+    try {
+      const now = reader.readNow?.(buffer, length);
+      if (now !== undefined) return { inline: true, bytes: buffer.subarray(0, now) };
+      return { inline: false, bytes: buffer.subarray(0, await reader.read(buffer, length)) };
+    } finally {
+      reader.close();
+    }
   }
 
   it('cold bytes on the thread pool, the same bytes again on the spot, identical', async () => {
+    const hot = new HotReads();
     const file = (await openShared(path.join(dir, 'f.mp4')))!;
-    const resource = fileResource(file);
+    file.heat = hot.heatOf(file);
+    const resource = fileResource(file, { hot });
     file.unref();
     try {
       const first = await preadNow(resource, 2 * MiB + 7, 300 * KiB);
@@ -124,10 +131,11 @@ describe('file resources read on the spot what was read lately', () => {
     const fd = fs.openSync(path.join(dir, 'f.mp4'), 'r');
     try {
       const buffer = Buffer.alloc(MiB);
+      const hot = new HotReads();
       fs.readSync(fd, buffer, 0, MiB, 0); // cached now, if it was not
-      readFromDisk();
+      hot.readFromDisk();
       for (let i = 0; i < 20; i++) fs.readSync(fd, buffer, 0, MiB, (i % 4) * MiB);
-      assert.equal(readFromDisk(), false);
+      assert.equal(hot.readFromDisk(), false);
     } finally {
       fs.closeSync(fd);
     }
@@ -135,7 +143,7 @@ describe('file resources read on the spot what was read lately', () => {
 
   it('never on the spot when told not to (network filesystems: hotReads false, or cacheTtl 0)', async () => {
     const file = (await openShared(path.join(dir, 'f.mp4')))!;
-    const resource = fileResource(file, { onTheSpot: false, cached: true });
+    const resource = fileResource(file, { recent: true }); // no HotReads: a source with hotReads false
     file.unref();
     try {
       await preadNow(resource, 100, 1000);
@@ -144,20 +152,11 @@ describe('file resources read on the spot what was read lately', () => {
       resource.release();
     }
     const source = new FileSource(dir, { cacheTtl: 0 });
-    const first = (await source.stat('f.mp4'))!;
-    await new Promise((resolve) => first.pread!(Buffer.alloc(1000), 1000, 0, resolve));
+    const first = (await source.lookup('f.mp4'))!;
+    await preadNow(first, 0, 1000);
     first.release();
-    const second = (await source.stat('f.mp4'))!;
-    let inline = true;
-    await new Promise<void>((resolve) => {
-      let returned = false;
-      second.pread!(Buffer.alloc(1000), 1000, 0, () => {
-        inline = !returned;
-        resolve();
-      });
-      returned = true;
-    });
-    assert.equal(inline, false);
+    const second = (await source.lookup('f.mp4'))!;
+    assert.equal((await preadNow(second, 0, 1000)).inline, false);
     second.release();
   });
 });

@@ -24,7 +24,7 @@ export const HOT_MS = 60_000;
  * A read on the spot that took longer than this may have gone to the disk. From the page cache a 1 MiB
  * read takes 0.1-0.3 ms here, but one in about 10,000 takes up to 10 ms when the thread is preempted,
  * and more under a storm of network interrupts on the same core: so a slow read counts only if the
- * process did read from a disk meanwhile (see file-resource.ts).
+ * process did read from a disk meanwhile (see hot-reads.ts).
  */
 export const SLOW_READ_MS = 10;
 /** Two slow reads this close together make the map forget the file. */
@@ -96,18 +96,28 @@ export class Heat {
   }
 }
 
-const maps = new Map<string, Heat>();
+/**
+ * The heat maps of the files one source reads, one per version of a file, shared by every descriptor
+ * opened on it, the least recently looked up going first beyond MAX_FILES.
+ */
+export class HeatMaps {
+  private readonly maps = new Map<string, Heat>();
 
-/** The heat map of one version of a file, shared by every descriptor opened on it. */
-export function heatOf(dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number): Heat {
-  const key = `${dev}:${ino}:${size}:${mtimeMs}:${ctimeMs}`;
-  let heat = maps.get(key);
-  if (heat !== undefined) {
-    maps.delete(key); // move to the young end
-  } else {
-    heat = new Heat();
-    if (maps.size >= MAX_FILES) maps.delete(maps.keys().next().value!);
+  /** The map of one version of a file (device, inode, size, mtime, ctime), made on first use. */
+  of(stats: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number }): Heat {
+    const key = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+    let heat = this.maps.get(key);
+    if (heat !== undefined) {
+      this.maps.delete(key); // move to the young end
+    } else {
+      heat = new Heat();
+      if (this.maps.size >= MAX_FILES) this.maps.delete(this.maps.keys().next().value!);
+    }
+    this.maps.set(key, heat);
+    return heat;
   }
-  maps.set(key, heat);
-  return heat;
+
+  clear(): void {
+    this.maps.clear();
+  }
 }

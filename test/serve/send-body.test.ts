@@ -5,10 +5,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createHandler } from '../../src/serve/handler.js';
-import { drainedSlowly, pool, readSize } from '../../src/serve/pump.js';
-import { FileSource } from '../../src/source/file-source.js';
-import type { Resource, Source } from '../../src/source/types.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { keyFromPath } from '../../src/serve/request-target.js';
+import { drainedSlowly, readSize } from '../../src/serve/read-sizing.js';
+import { Responder } from '../../src/serve/responder.js';
+import { FileSource } from '../../src/source/file/file-source.js';
+import type { LookupOptions, RangeReader, Resource, Source } from '../../src/source/types.js';
 import { parseMultipart, startServer, waitFor, type TestServer } from '../support/http.js';
 import { offsetBytes, writeOffsetFile } from '../support/offset-file.js';
 
@@ -34,7 +36,7 @@ class TurnCounter {
 
 interface ReadRecord {
   length: number;
-  /** Done on the spot: the callback came before pread returned. */
+  /** Done on the spot: the source's readNow took it. */
   inline: boolean;
   turn: number;
 }
@@ -47,32 +49,57 @@ class RecordingSource implements Source {
   get reads(): number[] {
     return this.records.map((r) => r.length);
   }
-  async stat(key: string, options?: { cache?: boolean }): Promise<Resource | undefined> {
-    const resource = await this.inner.stat(key, options);
+  async lookup(key: string, options?: LookupOptions): Promise<Resource | undefined> {
+    const resource = await this.inner.lookup(key, options);
     if (resource === undefined) return undefined;
     return {
       ...resource,
-      pread: (buffer, length, position, done) => {
-        const record = { length, inline: false, turn: this.turns?.turn ?? 0 };
-        this.records.push(record);
-        let returned = false;
-        resource.pread!(buffer, length, position, (err, n) => {
-          record.inline = !returned;
-          done(err, n);
-        });
-        returned = true;
+      readRange: (start, end) => {
+        const inner = resource.readRange(start, end);
+        const record = (length: number, inline: boolean) => this.records.push({ length, inline, turn: this.turns?.turn ?? 0 });
+        const reader: RangeReader = {
+          read: (buffer, length) => {
+            record(length, false);
+            return inner.read(buffer, length);
+          },
+          close: () => inner.close(),
+        };
+        if (inner.readNow !== undefined) {
+          reader.readNow = (buffer, length) => {
+            const n = inner.readNow!(buffer, length);
+            if (n !== undefined) record(length, true);
+            return n;
+          };
+        }
+        return reader;
       },
     };
   }
 }
 
-/** A FileSource whose files have no pread: the sender streams them from open(), as it would an object store's. */
-class StreamOnlySource implements Source {
+/** A FileSource whose files offer no fast path and no rewrite check: read as an object store's would be. */
+class PlainSource implements Source {
   constructor(private readonly inner: FileSource) {}
-  async stat(key: string): Promise<Resource | undefined> {
-    const resource = await this.inner.stat(key);
-    return resource && { ...resource, pread: undefined, verify: undefined };
+  async lookup(key: string): Promise<Resource | undefined> {
+    const resource = await this.inner.lookup(key);
+    if (resource === undefined) return undefined;
+    return {
+      ...resource,
+      checkUnchanged: undefined,
+      readRange: (start, end) => {
+        const inner = resource.readRange(start, end);
+        return { read: (buffer, length) => inner.read(buffer, length), close: () => inner.close() };
+      },
+    };
   }
+}
+
+/** A node:http listener that answers every path from `source` through `responder`, the body executor's door. */
+function serveFrom(source: Source, responder: Responder) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const key = keyFromPath(req.url ?? '/') ?? '';
+    await responder.respond(req, res, { resource: await source.lookup(key), name: key });
+  };
 }
 
 /** GET with a keep-alive agent; `slow` pauses 2 ms after every 64 KiB received. */
@@ -98,17 +125,19 @@ function get(url: string, agent: http.Agent, headers: Record<string, string>, sl
   });
 }
 
-describe('the pump: pooled buffers, reads sized by the client', () => {
+describe('the body executor: pooled buffers, reads sized by the client', () => {
   let dir: string;
   let server: TestServer;
   let source: RecordingSource;
   const logs: string[] = [];
+  const responder = new Responder({ log: (line) => logs.push(line) });
+  const pool = responder.buffers!;
 
   before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'seekable-pump-'));
+    dir = await mkdtemp(path.join(tmpdir(), 'seekable-body-'));
     await writeOffsetFile(path.join(dir, 'big.mp4'), SIZE);
     source = new RecordingSource(new FileSource(dir));
-    server = await startServer(createHandler(source, { log: (line) => logs.push(line) }));
+    server = await startServer(serveFrom(source, responder));
   });
   after(async () => {
     await server.close();
@@ -198,8 +227,8 @@ describe('the pump: pooled buffers, reads sized by the client', () => {
     assert.equal(await waitFor(() => pool.outstandingBytes, (n) => n === before), before, 'buffers of cut connections come back');
   });
 
-  it('a source without pread is streamed from open(), as exactly', async () => {
-    const streamed = await startServer(createHandler(new StreamOnlySource(new FileSource(dir)), { log: (line) => logs.push(line) }));
+  it('a source with no fast path and no rewrite check is served as exactly', async () => {
+    const streamed = await startServer(serveFrom(new PlainSource(new FileSource(dir)), new Responder({ log: (line) => logs.push(line) })));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
     try {
       const single = await get(`${streamed.url}/big.mp4`, agent, { Range: 'bytes=1000000-4999999' }, true);

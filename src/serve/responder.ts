@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decide, textPlan, type DecideOptions, type Plan } from '../http/decide.js';
+import type { Resource } from '../source/types.js';
+import { BufferPool } from './buffer-pool.js';
+import { NodeBodyWriter } from './node-writer.js';
+import { sendBody } from './send-body.js';
+
+/** Options of every door: what the engine decides with, and where errors are reported. */
+export interface SendOptions extends Pick<DecideOptions, 'cacheControl' | 'maxRanges' | 'maxChunk'> {
+  /** Receives one line per server-side failure (default: console.error). Client aborts are not failures. */
+  log?: (line: string) => void;
+}
+
+/** What one answer serves: a looked-up resource (undefined: there is no such thing) and how to name it. */
+export interface Target {
+  resource: Resource | undefined;
+  /** The file name or key: gives the Content-Type when the resource has none. */
+  name: string;
+  /** Answer as a download under this file name (Content-Disposition: attachment). */
+  download?: string;
+  /** Cache-Control of this answer, instead of the door's. */
+  cacheControl?: string;
+}
+
+const defaultLog = (line: string) => console.error(line);
+
+/** Errors that only mean the client went away: no log line for them, players do this constantly. */
+const ABORTS = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED']);
+/** Out of descriptors (the process's or the system's): a passing condition, not a fault. */
+const EXHAUSTED = new Set(['EMFILE', 'ENFILE']);
+
+/** 12 random bytes in hex: no file's bytes can be expected to contain it (RFC 2046 §5.1.1). */
+const randomBoundary = () => randomBytes(12).toString('hex');
+
+/**
+ * Answers node:http requests: decides with the engine, sends the body through the executor, and
+ * turns failures into the right answer. It owns the buffers its bodies are read into, so a door made
+ * with it (createHandler, createApp) holds its own and frees them with it.
+ */
+export class Responder {
+  /** The buffers bodies are read into; none: a fresh buffer per chunk (a one-off sendFile). */
+  readonly buffers: BufferPool | undefined;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly options: SendOptions = {},
+    pooled = true,
+  ) {
+    this.buffers = pooled ? new BufferPool() : undefined;
+    this.log = options.log ?? defaultLog;
+  }
+
+  /**
+   * Answers one request for one target and releases its resource. Never throws: an error before the
+   * headers gives a short 500 (503 when out of descriptors) and one log line; after them the
+   * connection is cut, since the bytes already promised can no longer be delivered.
+   */
+  async respond(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const { resource } = target;
+    try {
+      const options = this.options;
+      const plan = decide({ method: req.method ?? 'GET', headers: req.headers }, resource, {
+        now: Date.now(),
+        name: target.name,
+        cacheControl: target.cacheControl ?? options.cacheControl,
+        maxRanges: options.maxRanges,
+        maxChunk: options.maxChunk,
+        download: target.download,
+        boundary: randomBoundary,
+      });
+      const { body } = plan;
+      if (body.type === 'none' || body.type === 'text' || resource === undefined) return this.sendPlan(req, res, plan);
+      const socket = req.socket;
+      if (socket.destroyed) return;
+      await sendBody(body, resource, new NodeBodyWriter(socket, res, plan.status, plan.headers), this.buffers);
+    } catch (err) {
+      this.fail(req, res, err);
+    } finally {
+      resource?.release();
+    }
+  }
+
+  /** Sends a plan that needs no source (no body, or a short text; HEAD gets the headers only). */
+  sendPlan(req: IncomingMessage, res: ServerResponse, plan: Plan): void {
+    res.writeHead(plan.status, plan.headers);
+    res.end(plan.body.type === 'text' && req.method !== 'HEAD' ? plan.body.text : undefined);
+  }
+
+  /**
+   * Reports a failure and ends the response as well as it still can. Running out of descriptors is
+   * answered 503 with Retry-After: the server recovers by itself as connections close, and a player
+   * that retries a second later gets its bytes.
+   */
+  fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    const code = (err as { code?: string } | null)?.code ?? '';
+    if (ABORTS.has(code)) {
+      res.destroy();
+      return;
+    }
+    this.log(`seekable: ${req.method} ${req.url?.split('?')[0]}: ${describe(err)}`);
+    if (res.headersSent) res.destroy();
+    else if (EXHAUSTED.has(code)) this.sendPlan(req, res, textPlan(503, 'Service Unavailable: too many open files', { 'Retry-After': '1' }));
+    else this.sendPlan(req, res, textPlan(500, 'Internal Server Error'));
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}

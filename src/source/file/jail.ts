@@ -1,0 +1,68 @@
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { isMissing } from './shared-fd.js';
+
+/**
+ * Whether a decoded key may name a file under the root. Refused: empty keys, NUL, backslashes (a
+ * separator on Windows and never part of a name we serve), absolute paths, empty, "." and ".."
+ * segments, and dot-names unless allowed. Refusing instead of normalising means one file has one URL.
+ */
+export function isSafeKey(key: string, dotfiles = false): boolean {
+  if (key === '' || key.includes('\0') || key.includes('\\')) return false;
+  for (const segment of key.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') return false;
+    if (!dotfiles && segment.startsWith('.')) return false;
+  }
+  return true;
+}
+
+/**
+ * The root a file source serves, and the rule that keeps every key inside it: a key is looked up only
+ * if it is safe, and served only if its real path (every symlink resolved) is still inside the root's
+ * real path and, unless dotfiles are allowed, passes through no hidden name there either.
+ */
+export class Jail {
+  private realRoot: Promise<string> | undefined;
+  /** The root with symlinks resolved, once known. */
+  private known: string | undefined;
+
+  constructor(
+    readonly root: string,
+    readonly dotfiles: boolean,
+  ) {}
+
+  /** The root with symlinks resolved, read once: a root that is itself a symlink works. */
+  resolveRoot(): Promise<string> {
+    this.realRoot ??= realpath(this.root).then(
+      (real) => (this.known = real),
+      (err: unknown) => {
+        this.realRoot = undefined; // try again next time: the directory may appear
+        throw err;
+      },
+    );
+    return this.realRoot;
+  }
+
+  /** Where a key is found, as joined under the root (not resolved): what the open-file cache re-checks. */
+  pathOf(key: string): string {
+    return path.join(this.known ?? this.root, key);
+  }
+
+  /** The real absolute path of a key, or undefined when it does not exist or is not ours to serve. */
+  async resolve(key: string): Promise<string | undefined> {
+    if (!isSafeKey(key, this.dotfiles)) return undefined;
+    const root = await this.resolveRoot();
+    let real: string;
+    try {
+      real = await realpath(path.join(root, key));
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    const relative = path.relative(root, real);
+    const outside = relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+    if (relative === '' || outside) return undefined;
+    if (!isSafeKey(relative.split(path.sep).join('/'), this.dotfiles)) return undefined;
+    return real;
+  }
+}

@@ -1,0 +1,75 @@
+import type { Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ListedFile, ListPage } from '../types.js';
+import { isSafeKey, type Jail } from './jail.js';
+import { isMissing } from './shared-fd.js';
+
+/** Files per page unless the caller asks otherwise. */
+const PAGE = 1000;
+
+/**
+ * One page of the files under a folder of the jail, depth first with each folder's names sorted (so
+ * the order is the same on every call), resuming after the key in `cursor`. Symlinks to files are
+ * listed where the jail would serve them; symlinks to folders are not followed (no cycles to guard
+ * against). One folder's names are in memory per level, never the whole tree.
+ */
+export async function listFiles(jail: Jail, prefix: string, options: { cursor?: string; limit?: number } = {}): Promise<ListPage> {
+  const limit = Math.max(1, options.limit ?? PAGE);
+  if (prefix !== '' && (!prefix.endsWith('/') || !isSafeKey(prefix.slice(0, -1), jail.dotfiles))) return { files: [] };
+  const folder = prefix.slice(0, -1);
+  const after = options.cursor === undefined ? undefined : options.cursor.split('/');
+  const files: ListedFile[] = [];
+  for await (const file of walk(jail, folder, after)) {
+    if (files.length === limit) return { files, next: files[files.length - 1]!.key };
+    files.push(file);
+  }
+  return { files };
+}
+
+async function* walk(jail: Jail, folder: string, after: string[] | undefined): AsyncGenerator<ListedFile> {
+  const root = await jail.resolveRoot();
+  let entries: Dirent[];
+  try {
+    entries = await readdir(folder === '' ? root : path.join(root, folder), { withFileTypes: true });
+  } catch (err) {
+    // A folder gone since its parent was read has nothing to list; the root gone is a fault.
+    if (isMissing(err) && folder !== '') return;
+    throw err;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const depth = folder === '' ? 0 : folder.split('/').length;
+  // The cursor's name at this depth: entries before it were listed on earlier pages.
+  let resume = after?.[depth];
+  for (const entry of entries) {
+    let inside: string[] | undefined;
+    if (resume !== undefined) {
+      if (entry.name < resume) continue;
+      if (entry.name === resume) {
+        resume = undefined;
+        if (!entry.isDirectory() || after!.length === depth + 1) continue; // the cursor's own file
+        inside = after; // resume inside this folder
+      } else resume = undefined;
+    }
+    const key = folder === '' ? entry.name : `${folder}/${entry.name}`;
+    if (!isSafeKey(key, jail.dotfiles)) continue;
+    if (entry.isDirectory()) yield* walk(jail, key, inside);
+    else if (entry.isFile() || entry.isSymbolicLink()) {
+      const listed = await describe(jail, key, entry.isSymbolicLink());
+      if (listed !== undefined) yield listed;
+    }
+  }
+}
+
+/** A listed file's size and time; a symlink counts only when the jail would serve what it points to. */
+async function describe(jail: Jail, key: string, link: boolean): Promise<ListedFile | undefined> {
+  const real = link ? await jail.resolve(key) : path.join(await jail.resolveRoot(), key);
+  if (real === undefined) return undefined;
+  try {
+    const info = await stat(real);
+    return info.isFile() ? { key, size: info.size, mtimeMs: info.mtimeMs } : undefined;
+  } catch (err) {
+    if (isMissing(err)) return undefined; // gone since the folder was read
+    throw err;
+  }
+}
