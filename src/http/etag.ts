@@ -16,18 +16,8 @@ export interface EntityTag {
  * Cost: a rewrite that keeps size and mtime (touch -r) is not noticed, as with nginx and Apache.
  */
 export function makeEtag(size: number, mtimeMs: number): string {
-  // One-entry memo: a probe storm asks for the same file's tag thousands of times a second.
-  if (size !== lastSize || mtimeMs !== lastMtime) {
-    lastSize = size;
-    lastMtime = mtimeMs;
-    lastTag = `"${size.toString(16)}-${Math.round(mtimeMs * 1000).toString(16)}"`;
-  }
-  return lastTag;
+  return `"${size.toString(16)}-${Math.round(mtimeMs * 1000).toString(16)}"`;
 }
-
-let lastSize = NaN;
-let lastMtime = NaN;
-let lastTag = '';
 
 function isEtagc(code: number): boolean {
   return code === 0x21 || (code >= 0x23 && code <= 0x7e) || code >= 0x80;

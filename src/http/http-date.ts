@@ -15,19 +15,8 @@ const RFC850_DATE =
   /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d{2})-([A-Z][a-z]{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 const ASCTIME_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/;
 
-// The last date formatted: a busy server formats the same few Last-Modified values all day long.
-let lastSeconds = NaN;
-let lastText = '';
-
 /** Formats whole seconds since the epoch as an IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT". */
 export function formatHttpDate(seconds: number): string {
-  if (seconds === lastSeconds) return lastText;
-  lastSeconds = seconds;
-  lastText = format(seconds);
-  return lastText;
-}
-
-function format(seconds: number): string {
   const d = new Date(seconds * 1000);
   const pad = (n: number) => String(n).padStart(2, '0');
   return (

@@ -10,8 +10,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumMissing = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
 
 /**
- * Debian's chromium, headless, in a fresh profile; flags from PITFALLS.md (without the
- * background-networking ones it floods the closed network with connection attempts).
+ * Debian's chromium, headless, in a fresh profile (Playwright refuses --user-data-dir in args, hence a
+ * persistent context). Without the background-networking flags it floods a machine with no network
+ * with connection attempts.
  */
 export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = await mkdtemp(path.join(tmpdir(), 'seekable-chromium-'));
