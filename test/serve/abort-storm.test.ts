@@ -7,8 +7,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { createHandler } from '../../src/serve/handler.js';
-import { openFds, request, startMediaServer, waitFor } from '../support/http.js';
+import { createHandler, type Handler } from '../../src/serve/handler.js';
+import { leakedDescriptors, request, startMediaServer } from '../support/http.js';
 
 // npm test runs a bounded storm; SEEKABLE_LONG=1 runs the full 2,000.
 const ABORTS = process.env.SEEKABLE_LONG ? 2000 : 400;
@@ -27,6 +27,7 @@ const POINTS = ['while sending headers', 'before the response', 'at the first bo
 
 describe(`${ABORTS} downloads aborted at random points`, () => {
   let dir: string;
+  let handler: Handler;
   let server: Awaited<ReturnType<typeof startMediaServer>>;
   let port: number;
   const logs: string[] = [];
@@ -34,7 +35,8 @@ describe(`${ABORTS} downloads aborted at random points`, () => {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'seekable-storm-'));
     await writeFile(path.join(dir, 'big.mp4'), Buffer.alloc(16 * MiB, 5));
-    server = await startMediaServer(createHandler(dir, { log: (l) => logs.push(l) }));
+    handler = createHandler(dir, { log: (l) => logs.push(l) });
+    server = await startMediaServer(handler);
     port = server.port;
   });
   after(async () => {
@@ -75,22 +77,21 @@ describe(`${ABORTS} downloads aborted at random points`, () => {
 
   it('leaves descriptors and heap at their baseline, logs nothing, rejects nothing', { timeout: 120_000 }, async () => {
     await request(`http://127.0.0.1:${port}/big.mp4`, { headers: { Range: 'bytes=0-0' } }); // warm up
-    const fdsBefore = openFds();
     const heapBefore = heapUsed();
     const rssBefore = process.memoryUsage().rss;
     const started = Date.now();
     for (let i = 0; i < ABORTS; i += 20) {
       await Promise.all(Array.from({ length: 20 }, (_, j) => abortAt(POINTS[(i + j) % POINTS.length]!, i + j)));
     }
-    const fdsAfter = await waitFor(openFds, (n) => n <= fdsBefore, 10_000);
+    const leaked = await leakedDescriptors(handler, 10_000);
     await new Promise((r) => setTimeout(r, 200));
     const heapAfter = heapUsed();
     const rssAfter = process.memoryUsage().rss;
     console.log(
-      `# ${ABORTS} aborts in ${Date.now() - started} ms: descriptors ${fdsBefore} -> ${fdsAfter}, ` +
+      `# ${ABORTS} aborts in ${Date.now() - started} ms: descriptors left open ${leaked}, ` +
         `heap ${(heapBefore / MiB).toFixed(1)} -> ${(heapAfter / MiB).toFixed(1)} MiB, rss ${(rssBefore / MiB).toFixed(0)} -> ${(rssAfter / MiB).toFixed(0)} MiB`,
     );
-    assert.ok(fdsAfter <= fdsBefore, `descriptors ${fdsBefore} -> ${fdsAfter}`);
+    assert.equal(leaked, 0, 'descriptors left open');
     // A leak of one 64 KiB buffer per abort would add 25 MiB here (125 MiB for 2,000).
     assert.ok(heapAfter - heapBefore < 4 * MiB, `heap grew ${((heapAfter - heapBefore) / MiB).toFixed(1)} MiB`);
     assert.deepEqual(logs, []);
