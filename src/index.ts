@@ -1,12 +1,16 @@
-/** seekable: video over plain HTTP, exactly per RFC 9110. */
-export * from './http/index.js';
+/**
+ * seekable: video over plain HTTP, exactly per RFC 9110.
+ *
+ * This entry point is for serving: `createHandler` (node:http and Express), `sendFile`, the sources
+ * and their contract, and signed links. The engine alone is `seekable/engine`; the app that
+ * `seekable serve` runs is `seekable/app`.
+ */
 export { createHandler, sendFile, type Handler, type HandlerOptions } from './serve/handler.js';
-export { keyFromPath } from './serve/request-target.js';
 export type { SendOptions } from './serve/responder.js';
 export { signQuery, verifyQuery, type SignOptions, type Verdict } from './serve/signing.js';
 export { FileSource, type FileSourceOptions } from './source/file/file-source.js';
-export { isSafeKey } from './source/file/jail.js';
 export { openFile } from './source/file/file-resource.js';
-export { ShortReadError, ChangedError } from './source/errors.js';
+export { bufferResource } from './source/buffer-resource.js';
+export { listAll } from './source/list-all.js';
+export { ChangedError, ShortReadError } from './source/errors.js';
 export type { ListableSource, ListedFile, ListPage, LookupOptions, RangeReader, Resource, Source } from './source/types.js';
-export { createApp, type App, type AppOptions } from './app/app.js';

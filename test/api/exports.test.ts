@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, it } from 'node:test';
+import * as app from '../../src/app/index.js';
+import * as engine from '../../src/engine.js';
+import * as seekable from '../../src/index.js';
+import type { App, AppOptions } from '../../src/app/index.js';
+import type { DecideOptions, Plan, RequestInfo, Representation } from '../../src/engine.js';
+import type {
+  FileSourceOptions,
+  Handler,
+  HandlerOptions,
+  ListableSource,
+  ListedFile,
+  ListPage,
+  LookupOptions,
+  RangeReader,
+  Resource,
+  SendOptions,
+  SignOptions,
+  Source,
+  Verdict,
+} from '../../src/index.js';
+
+/**
+ * The public API, pinned: a change to what an entry point exports, or to the shape of an export,
+ * fails here (the runtime names below, the types at `tsc --noEmit`), so it is made on purpose.
+ */
+
+describe('the entry points export what they say', () => {
+  it('seekable: serving, sources, signed links', () => {
+    assert.deepEqual(Object.keys(seekable).sort(), [
+      'ChangedError',
+      'FileSource',
+      'ShortReadError',
+      'bufferResource',
+      'createHandler',
+      'listAll',
+      'openFile',
+      'sendFile',
+      'signQuery',
+      'verifyQuery',
+    ]);
+  });
+
+  it('seekable/engine: decide and its parts', () => {
+    assert.deepEqual(Object.keys(engine).sort(), [
+      'DEFAULT_CACHE_CONTROL',
+      'DEFAULT_MAX_RANGES',
+      'DEFAULT_TYPE',
+      'coalesceRanges',
+      'contentDisposition',
+      'contentRange',
+      'contentTypeFor',
+      'decide',
+      'documentPlan',
+      'evaluatePreconditions',
+      'formatHttpDate',
+      'frameMultipart',
+      'ifRangeHolds',
+      'makeEtag',
+      'methodNotAllowed',
+      'notFound',
+      'parseEtag',
+      'parseEtagList',
+      'parseHttpDate',
+      'parseRange',
+      'strongMatch',
+      'textPlan',
+      'unsatisfiedRange',
+      'weakMatch',
+    ]);
+  });
+
+  it('seekable/app: createApp', () => {
+    assert.deepEqual(Object.keys(app).sort(), ['createApp', 'defaultCacheDir']);
+  });
+});
+
+// Type-level pins: each line fails to compile if the export's shape changes.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? ([keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false) : false) : false;
+type Expect<T extends true> = T;
+type Listener = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+export type Pins = [
+  Expect<Same<typeof seekable.createHandler, (root: string | Source, options?: HandlerOptions) => Handler>>,
+  Expect<Same<Handler, Listener & { readonly source: Source; close(): void }>>,
+  Expect<
+    Same<
+      typeof seekable.sendFile,
+      (req: IncomingMessage, res: ServerResponse, filePath: string, options?: SendOptions & { download?: boolean | string }) => Promise<void>
+    >
+  >,
+  Expect<Same<typeof app.createApp, (options: AppOptions) => App>>,
+  Expect<Same<App, Listener & { readonly catalog: App['catalog']; close(): void }>>,
+  Expect<Same<typeof engine.decide, (request: RequestInfo, representation: Representation | undefined, options: DecideOptions) => Plan>>,
+  Expect<Same<typeof seekable.signQuery, (key: string, secret: string, options: SignOptions) => string>>,
+  Expect<Same<typeof seekable.verifyQuery, (key: string, query: URLSearchParams, secrets: readonly string[], nowSeconds: number) => Verdict>>,
+  Expect<
+    Same<
+      Source,
+      {
+        lookup(key: string, options?: LookupOptions): Promise<Resource | undefined>;
+        localPath?(key: string): Promise<string | undefined>;
+        close?(): void;
+      }
+    >
+  >,
+  Expect<Same<ListableSource, Source & { list(prefix: string, options?: { cursor?: string; limit?: number }): Promise<ListPage> }>>,
+  Expect<Same<ListedFile, { key: string; size: number; mtimeMs: number; etag?: string }>>,
+  Expect<Same<ListPage, { files: ListedFile[]; next?: string }>>,
+  Expect<
+    Same<
+      Resource,
+      Representation & { readRange(start: number, end: number): RangeReader; checkUnchanged?(): Promise<void>; release(): void }
+    >
+  >,
+  Expect<
+    Same<
+      RangeReader,
+      {
+        read(buffer: Buffer, length: number): Promise<number>;
+        readNow?(buffer: Buffer, length: number): number | undefined;
+        close(): void;
+      }
+    >
+  >,
+  Expect<Same<keyof FileSourceOptions, 'dotfiles' | 'hardLinks' | 'cacheTtl' | 'cacheSize' | 'hotReads'>>,
+];
