@@ -1,3 +1,4 @@
+import { contentTypeFor } from '../http/content-type.js';
 import type { CatalogEntry } from '../media/catalog.js';
 
 /** "1:02:03" or "2:03". */
@@ -31,8 +32,6 @@ export function formatResolution(width: number | undefined, height: number | und
   return `${width}×${height}`;
 }
 
-const AUDIO_TYPES: Record<string, string> = { mp3: 'audio/mpeg', ogg: 'audio/ogg', oga: 'audio/ogg', opus: 'audio/ogg', flac: 'audio/flac', wav: 'audio/wav', aac: 'audio/aac' };
-
 /**
  * The type to ask `canPlayType` about, with codecs when known: 'video/mp4; codecs="avc1.64001f, mp4a.40.2"'.
  * MOV is asked about as MP4 and Matroska as WebM: the same codecs in a sibling container are what a
@@ -45,6 +44,6 @@ export function playbackType(entry: Pick<CatalogEntry, 'container' | 'kind' | 'v
   if (entry.container === 'mp4' || entry.container === 'mov') return withCodecs(`${prefix}/mp4`);
   if (entry.container === 'webm' || entry.container === 'matroska') return withCodecs(`${prefix}/webm`);
   if (entry.container === 'ogg' && entry.audioCodec !== undefined) return `audio/ogg; codecs="${entry.audioCodec}"`;
-  const ext = entry.path.slice(entry.path.lastIndexOf('.') + 1).toLowerCase();
-  return AUDIO_TYPES[ext];
+  const type = contentTypeFor(entry.path);
+  return type.startsWith('audio/') ? type : undefined;
 }

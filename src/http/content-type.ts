@@ -1,7 +1,9 @@
 /**
- * Media types by extension for what a video server hands out. A closed table rather than a dependency
- * on the full mime database: these are the types players care about, and the few where the database
- * disagrees with what browsers play (m4v) are chosen here on purpose.
+ * Media types by extension for what a video server hands out: the project's one extension table (the
+ * library's idea of what is video or audio, and the probes' of which parser to try, derive from it).
+ * A closed table rather than a dependency on the full mime database: these are the types players
+ * care about, and the few where the database disagrees with what browsers play (m4v) are chosen here
+ * on purpose.
  */
 const TYPES: Readonly<Record<string, string>> = {
   mp4: 'video/mp4',
@@ -9,6 +11,8 @@ const TYPES: Readonly<Record<string, string>> = {
   mov: 'video/quicktime',
   webm: 'video/webm',
   mkv: 'video/x-matroska',
+  mka: 'audio/x-matroska',
+  '3gp': 'video/3gpp',
   ogv: 'video/ogg',
   ogg: 'audio/ogg',
   oga: 'audio/ogg',

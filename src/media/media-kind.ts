@@ -1,6 +1,4 @@
-/** Which files the library shows, by extension. */
-const VIDEO = new Set(['mp4', 'm4v', 'mov', 'webm', 'mkv', 'ogv']);
-const AUDIO = new Set(['mp3', 'm4a', 'ogg', 'oga', 'opus', 'flac', 'wav', 'aac']);
+import { contentTypeFor } from '../http/content-type.js';
 
 export type MediaKind = 'video' | 'audio';
 
@@ -10,9 +8,14 @@ export function extension(name: string): string {
   return dot < 0 ? '' : name.slice(dot + 1).toLowerCase();
 }
 
+/**
+ * Whether the library shows a file, as video or audio: by its media type (the engine's one table).
+ * MPEG-TS is video by type but a stream's segment, not something to list.
+ */
 export function mediaKind(key: string): MediaKind | undefined {
-  const ext = extension(key);
-  if (VIDEO.has(ext)) return 'video';
-  if (AUDIO.has(ext)) return 'audio';
+  const type = contentTypeFor(key);
+  if (type === 'video/mp2t') return undefined;
+  if (type.startsWith('video/')) return 'video';
+  if (type.startsWith('audio/')) return 'audio';
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { contentTypeFor } from '../http/content-type.js';
 import type { ByteReader, MediaInfo } from './media-info.js';
 import { extension, mediaKind } from './media-kind.js';
 import { probeFlac, probeMp3, probeOgg, probeWav } from './probe-audio.js';
@@ -12,8 +13,9 @@ async function probeMp4(reader: ByteReader): Promise<MediaInfo> {
 }
 
 const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
-const MP4_EXTENSIONS = new Set(['mp4', 'm4v', 'mov', 'm4a', '3gp']);
-const MATROSKA_EXTENSIONS = new Set(['webm', 'mkv', 'mka']);
+/** The container families by media type, for files whose first bytes say nothing: the extension decides. */
+const MP4_TYPES = new Set(['video/mp4', 'audio/mp4', 'video/quicktime', 'video/3gpp']);
+const MATROSKA_TYPES = new Set(['video/webm', 'video/x-matroska', 'audio/x-matroska']);
 
 /**
  * Reads what a media file holds from its headers only. The content decides the parser (an .mp4 that
@@ -34,8 +36,9 @@ export async function probe(name: string, reader: ByteReader): Promise<MediaInfo
     if (four === 'OggS') return await probeOgg(reader);
     if (ext === 'flac') return await probeFlac(reader); // behind an ID3 tag
     if (ext === 'mp3' || four.startsWith('ID3')) return await probeMp3(reader);
-    if (MP4_EXTENSIONS.has(ext)) return await probeMp4(reader);
-    if (MATROSKA_EXTENSIONS.has(ext)) return await probeMatroska(reader);
+    const type = contentTypeFor(name);
+    if (MP4_TYPES.has(type)) return await probeMp4(reader);
+    if (MATROSKA_TYPES.has(type)) return await probeMatroska(reader);
     // A video extension over content no parser recognises: listed, flagged, and never handed to ffmpeg.
     if (mediaKind(name) === 'video') return { container: ext, error: `not a recognised ${ext} file` };
     return { container: ext };
