@@ -103,6 +103,15 @@ describe('seekable serve: the app', () => {
     assert.equal(r.body.length, 0);
   });
 
+  it('a file added while the server runs is on the very next page load once the listing is stale', { timeout: 10_000 }, async () => {
+    assert.ok(!(await request(`${server.url}/`)).body.toString().includes('added later'));
+    await writeFile(path.join(root, 'added later.mp4'), 'new bytes');
+    await new Promise((resolve) => setTimeout(resolve, 2100)); // the listing is stale after 2 s
+    assert.ok((await request(`${server.url}/`)).body.toString().includes('href="/watch/added%20later.mp4"'));
+    const api = JSON.parse((await request(`${server.url}/api/library`)).body.toString()) as { entries: { path: string }[] };
+    assert.ok(api.entries.some((e) => e.path === 'added later.mp4'));
+  });
+
   it('/healthz is ok while the folder is there, 503 when it is gone', async () => {
     const ok = await request(`${server.url}/healthz`);
     assert.equal(ok.status, 200);
