@@ -190,6 +190,30 @@ describe('errors', () => {
   });
 });
 
+describe('a wrong call', () => {
+  it('a Fetch API Request where node:http belongs is a TypeError at once, and the process goes on', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'seekable-wrong-'));
+    const handler = createHandler(dir);
+    const unexpected: unknown[] = [];
+    const onUnexpected = (e: unknown) => unexpected.push(e);
+    process.on('unhandledRejection', onUnexpected);
+    process.on('uncaughtException', onUnexpected);
+    try {
+      const fetchRequest = new Request('http://127.0.0.1/a.mp4', { headers: { Range: 'bytes=0-1' } });
+      const call = handler as unknown as (req: unknown, res: unknown) => void;
+      assert.throws(() => call(fetchRequest, undefined), { name: 'TypeError', message: /got a Fetch API Request/ });
+      await assert.rejects(sendFile(fetchRequest as never, undefined as never, path.join(dir, 'a.mp4')), TypeError);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(unexpected, []);
+    } finally {
+      process.off('unhandledRejection', onUnexpected);
+      process.off('uncaughtException', onUnexpected);
+      handler.close();
+      await rm(dir, { recursive: true });
+    }
+  });
+});
+
 describe('Express', () => {
   let dir: string;
   let server: TestServer;
