@@ -1,0 +1,78 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Plan } from '../http/decide.js';
+import type { Catalog, CatalogEntry } from '../media/catalog.js';
+import type { Posters } from '../media/posters.js';
+import type { Responder } from '../serve/responder.js';
+import { signQuery } from '../serve/signing.js';
+import type { ListableSource } from '../source/types.js';
+import { entryView, type EntryView, type Signer } from './entry-json.js';
+
+/** One request as the app's routes see it: its response, and the base its links start from. */
+export interface Call {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** The path prefix of every link this answer hands out: the Express mount path, then the base path. */
+  base: string;
+  send(plan: Plan): void;
+}
+
+/** What the app's routes share: the source, what is known of it, and how answers are made. */
+export interface AppContext {
+  source: ListableSource;
+  catalog: Catalog;
+  posters: Posters;
+  responder: Responder;
+  /** Whether pages show posters (ffmpeg is there and posters are on). */
+  postersOn(): Promise<boolean>;
+  /** Makes the views of one answer: one posters check and one signing expiry for all of them. */
+  viewer(call: Call): Promise<(entry: CatalogEntry) => EntryView>;
+  /** The catalog's entry for a key, once the source confirms it would still serve it. */
+  entry(key: string | undefined): Promise<CatalogEntry | undefined>;
+}
+
+/** The longest a page waits for the check that ffmpeg is there (started with the app) before it renders without posters. */
+const POSTER_CHECK_WAIT_MS = 200;
+
+/** The shared parts, with the poster check started now so that the first page does not wait for ffmpeg. */
+export function appContext(parts: Pick<AppContext, 'source' | 'catalog' | 'posters' | 'responder'>, options: AppContextOptions): AppContext {
+  const check = options.posters === false ? Promise.resolve(false) : parts.posters.available();
+  let known: boolean | undefined;
+  void check.then((on) => (known = on));
+  const postersOn = async () => known ?? (await Promise.race([check, new Promise<boolean>((r) => setTimeout(r, POSTER_CHECK_WAIT_MS, false))]));
+  const secrets = options.secrets?.length ? options.secrets : undefined;
+
+  /**
+   * Signs the links handed out now. Expiries are rounded up to a window (an hour, or the TTL when
+   * shorter), so a link stays the same for a while and caches, posters above all, keep hitting;
+   * a link is valid for between one and two windows' worth of TTL.
+   */
+  const signer = (): Signer | undefined => {
+    if (secrets === undefined) return undefined;
+    const ttl = options.signTtl ?? 3600;
+    const window = Math.min(3600, ttl);
+    const expires = Math.ceil((Date.now() / 1000 + ttl) / window) * window;
+    return { expires, query: (key) => signQuery(key, secrets[0]!, { expires }) };
+  };
+
+  return {
+    ...parts,
+    postersOn,
+    async viewer(call) {
+      const options = { posters: await postersOn(), signer: signer(), base: call.base };
+      return (entry) => entryView(entry, options);
+    },
+    async entry(key) {
+      const entry = key === undefined ? undefined : parts.catalog.get(key);
+      if (entry === undefined) return undefined;
+      const resource = await parts.source.lookup(entry.path);
+      resource?.release();
+      return resource === undefined ? undefined : entry;
+    },
+  };
+}
+
+export interface AppContextOptions {
+  posters?: boolean;
+  secrets?: readonly string[];
+  signTtl?: number;
+}

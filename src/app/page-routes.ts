@@ -1,0 +1,48 @@
+import { documentPlan } from '../http/decide.js';
+import type { CatalogEntry } from '../media/catalog.js';
+import type { AppContext, Call } from './context.js';
+import type { EntryView } from './entry-json.js';
+import { libraryPage, notFoundPage, watchPage, type SortOrder } from './pages.js';
+
+/** Pages are made per request from what is known now: revalidated every time. */
+export const html = (status: number, text: string) => documentPlan(status, 'text/html; charset=utf-8', text, { 'Cache-Control': 'no-cache' });
+
+function sortItems(items: EntryView[], order: SortOrder): EntryView[] {
+  const byName = (a: EntryView, b: EntryView) => a.path.localeCompare(b.path);
+  if (order === 'date') return items.sort((a, b) => b.modified.localeCompare(a.modified) || byName(a, b));
+  if (order === 'duration') return items.sort((a, b) => (b.duration ?? -1) - (a.duration ?? -1) || byName(a, b));
+  return items.sort(byName);
+}
+
+/** GET /: the library, filtered (`q`) and sorted (`sort`) on the server, so it works without JavaScript. */
+export async function library(app: AppContext, call: Call, query: URLSearchParams): Promise<void> {
+  await app.catalog.catchUp();
+  const all = app.catalog.list();
+  const q = (query.get('q') ?? '').trim();
+  const needle = q.toLowerCase();
+  const sort = (['name', 'date', 'duration'] as const).find((s) => s === query.get('sort')) ?? 'name';
+  // Filtered before the views are made: a view costs a hash and, with signing, HMACs.
+  const matches = q === '' ? all : all.filter((entry) => entry.path.toLowerCase().includes(needle));
+  const items = sortItems(matches.map(await app.viewer(call)), sort);
+  call.send(html(200, libraryPage({ items, total: all.length, query: q, sort, posters: await app.postersOn(), scan: app.catalog.status })));
+}
+
+/** GET /watch/<key>: the player, with the previous and next files of the same folder. */
+export async function watch(app: AppContext, call: Call, key: string | undefined): Promise<void> {
+  await app.catalog.catchUp();
+  const entry = await app.entry(key);
+  if (entry === undefined) return call.send(html(404, notFoundPage()));
+  const view = await app.viewer(call);
+  const item = view(entry);
+  // Neighbours in the same folder only: views (and signed links) for those, not the whole library.
+  const folder = item.folder === '' ? '' : `${item.folder}/`;
+  const inFolder = app.catalog.list().filter((e) => e.path.startsWith(folder) && !e.path.slice(folder.length).includes('/'));
+  const i = inFolder.findIndex((e) => e.path === entry.path);
+  const neighbour = (e: CatalogEntry | undefined) => (e === undefined ? undefined : view(e));
+  call.send(html(200, watchPage({ item, previous: neighbour(inFolder[i - 1]), next: neighbour(inFolder[i + 1]), posters: await app.postersOn() })));
+}
+
+/** The page for a path no route has (or an entry there is none of). */
+export function notFound(call: Call): void {
+  call.send(html(404, notFoundPage()));
+}
