@@ -17,6 +17,7 @@ import { healthz, poster, subtitles } from './file-routes.js';
 import { library, notFound, watch } from './page-routes.js';
 import { BYTE_ROUTES, matchRoute, normalizeBasePath, underBase } from './routes.js';
 
+/** Options of createApp: the handler's options (ranges, caching, signing, the folder's rules), and the app's own. */
 export interface AppOptions extends HandlerOptions {
   /** The folder of videos to serve (or give `source`). */
   root?: string;

@@ -71,6 +71,7 @@ export function appContext(parts: Pick<AppContext, 'source' | 'catalog' | 'poste
   };
 }
 
+/** The options of createApp that the shared context reads. */
 export interface AppContextOptions {
   posters?: boolean;
   secrets?: readonly string[];

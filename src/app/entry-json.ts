@@ -45,6 +45,7 @@ export interface ViewOptions {
   base: string;
 }
 
+/** The view of one catalog entry, with its links under `base` (and signed, when signing is on). */
 export function entryView(entry: CatalogEntry, { posters, signer, base }: ViewOptions): EntryView {
   const slash = entry.path.lastIndexOf('/');
   const file = entry.path.slice(slash + 1);

@@ -17,12 +17,14 @@ export type PlanBody =
   | { type: 'bytes'; range: ByteRange }
   | { type: 'multipart'; parts: MultipartPart[]; tail: string };
 
+/** What to answer: a status, its headers, and the body to send (never the bytes themselves). */
 export interface Plan {
   status: number;
   headers: Record<string, string>;
   body: PlanBody;
 }
 
+/** What decide() needs besides the request and the representation. */
 export interface DecideOptions {
   /** The current time in milliseconds since the epoch; the engine never reads a clock. */
   now: number;
@@ -50,6 +52,7 @@ export interface DecideOptions {
  * replaced video being shown stale from caches we cannot purge.
  */
 export const DEFAULT_CACHE_CONTROL = 'public, max-age=3600';
+/** Most parts of a multipart/byteranges answer unless maxRanges says otherwise. */
 export const DEFAULT_MAX_RANGES = 16;
 
 const ALLOW = 'GET, HEAD';
@@ -68,7 +71,9 @@ export function documentPlan(status: number, contentType: string, text: string, 
   };
 }
 
+/** 404 for a key the source does not have. */
 export const notFound = (): Plan => textPlan(404, 'Not Found');
+/** 405 for anything but GET and HEAD, with the Allow header §15.5.6 requires. */
 export const methodNotAllowed = (): Plan => textPlan(405, 'Method Not Allowed', { Allow: ALLOW });
 
 /**

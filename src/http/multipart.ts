@@ -11,6 +11,7 @@ export interface MultipartPart {
   range: ByteRange;
 }
 
+/** A multipart/byteranges body, framed: its type with the boundary, its exact length, its parts and closing text. */
 export interface MultipartBody {
   contentType: string;
   parts: MultipartPart[];

@@ -22,6 +22,7 @@ export interface Representation {
 /** Request headers as node:http gives them: lower-case names, duplicates possibly as arrays. */
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
+/** The request as the engine reads it: the method and the header fields, nothing else. */
 export interface RequestInfo {
   method: string;
   headers: RequestHeaders;

@@ -7,6 +7,7 @@ import { mediaKind, type MediaKind } from './media-kind.js';
 import { probe as defaultProbe } from './probe.js';
 import { resourceReader } from './resource-reader.js';
 
+/** A sidecar subtitle file of a video. */
 export interface SubtitleTrack {
   /** Key of the sidecar file (.vtt or .srt). */
   path: string;
@@ -15,6 +16,7 @@ export interface SubtitleTrack {
   label: string;
 }
 
+/** One media file of the catalog: its key, kind, size, time, what its headers say, and its subtitles. */
 export interface CatalogEntry extends MediaInfo {
   path: string;
   kind: MediaKind;
@@ -23,6 +25,7 @@ export interface CatalogEntry extends MediaInfo {
   subtitles: SubtitleTrack[];
 }
 
+/** How far a scan of the source is: files probed of those listed, the one being read, and whether it is over. */
 export interface ScanProgress {
   done: number;
   total: number;
@@ -32,6 +35,7 @@ export interface ScanProgress {
   elapsedMs: number;
 }
 
+/** Options of a Catalog. */
 export interface CatalogOptions {
   /** JSON file that keeps probe results across restarts; none: probe everything each start. */
   cacheFile?: string;

@@ -1,5 +1,6 @@
 import { contentTypeFor } from '../http/content-type.js';
 
+/** What the library shows a file as. */
 export type MediaKind = 'video' | 'audio';
 
 /** A name's extension, lowercased, without the dot ('' when there is none). */

@@ -13,6 +13,7 @@ import type { CatalogEntry } from './catalog.js';
  */
 export type PosterInput = { path: string } | { resource: Resource };
 
+/** Options of Posters: the ffmpeg binary, the size, and the limits on its jobs. */
 export interface PosterOptions {
   /** The ffmpeg binary (default "ffmpeg" on the PATH). */
   ffmpeg?: string;

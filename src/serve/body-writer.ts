@@ -27,4 +27,5 @@ export interface BodyWriter {
   onRoom(callback: () => void): void;
 }
 
+/** How a write went: taken by the connection at once, held by the writer within its limit, or full (wait for onRoom). */
 export type WriteOutcome = 'taken' | 'held' | 'full';

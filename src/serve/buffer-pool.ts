@@ -15,6 +15,7 @@
 export const MIN_BUFFER = 16 * 1024;
 export const MAX_BUFFER = 1024 * 1024;
 
+/** Buffers of sizes MIN_BUFFER to MAX_BUFFER, given back and handed out again (see the top of this file). */
 export class BufferPool {
   /** Free buffers by size class: free[k] holds buffers of MIN_BUFFER << k bytes. */
   private readonly free: Buffer[][] = [];

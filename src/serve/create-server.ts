@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
+/** The limits a media server facing the internet needs (see createMediaServer). */
 export interface ServerLimits {
   /** Time a client has to send its request headers, in ms (default 10 s): slowloris is cut here. */
   headersTimeout?: number;
@@ -11,6 +12,7 @@ export interface ServerLimits {
   maxConnections?: number;
 }
 
+/** The limits used where none is given. */
 export const DEFAULT_LIMITS: Required<ServerLimits> = {
   headersTimeout: 10_000,
   idleTimeout: 60_000,

@@ -7,6 +7,7 @@ import { keyFromPath, splitUrl } from './request-target.js';
 import { Responder, type SendOptions } from './responder.js';
 import { refusal } from './signing.js';
 
+/** Options of createHandler: how answers are made, the folder's rules when it is given a path, and signing. */
 export interface HandlerOptions extends SendOptions, FileSourceOptions {
   /**
    * When set, every request needs a signed link (see signing.ts): the first secret is the one

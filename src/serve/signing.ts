@@ -18,6 +18,7 @@ export interface SignOptions {
   prefix?: string;
 }
 
+/** What a link's token says: valid, absent, forged or malformed, or expired. */
 export type Verdict = 'ok' | 'missing' | 'invalid' | 'expired';
 
 const SIG_LENGTH = 43; // base64url of 32 bytes, unpadded

@@ -6,6 +6,7 @@ import { OpenFileCache } from './open-file-cache.js';
 import { DescriptorCount, openShared, type SharedFd } from './shared-fd.js';
 import type { ListableSource, ListPage, LookupOptions, Resource } from '../types.js';
 
+/** Options of a FileSource: what it serves, and how it keeps files open and reads them. */
 export interface FileSourceOptions {
   /** Serve files and folders whose name starts with "." (default false: they do not exist). */
   dotfiles?: boolean;

@@ -38,6 +38,7 @@ export class SharedFd {
 /** Error codes that mean "no such file here" rather than "the server is broken". */
 const MISSING = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EACCES', 'EPERM', 'EISDIR', 'ENXIO']);
 
+/** Whether an error of the filesystem means that there is no file to serve there. */
 export function isMissing(err: unknown): boolean {
   return MISSING.has((err as NodeJS.ErrnoException | null)?.code ?? '');
 }
