@@ -36,7 +36,7 @@ export function table(results: Results, viewers: number): string {
     const label = template.replace('{viewers}', viewers.toLocaleString('en-US'));
     const cells = SERVERS.map((server) => {
       const values = results[server].map((figures) => figures[key]);
-      const plain = cell(values, (v) => absolute(v, unit)) + ` ${unit}`;
+      const plain = `${cell(values, (v) => absolute(v, unit))} ${unit}`;
       if (server === 'nginx') return plain;
       const r = ratios(results, server, key);
       if (r === undefined) return `n/a (nginx ≤ 0), ${plain}`;

@@ -74,16 +74,18 @@ function events(child: Child): (name: string, timeoutMs: number) => Promise<Reco
   child.onLine((line) => {
     try {
       seen.push(JSON.parse(line) as Record<string, unknown>);
-      waiters.splice(0).forEach((wake) => wake());
+      for (const wake of waiters.splice(0)) wake();
     } catch {
       // not an event
     }
   });
-  void child.exited.then(() => waiters.splice(0).forEach((wake) => wake()));
+  void child.exited.then(() => {
+    for (const wake of waiters.splice(0)) wake();
+  });
   return async (name, timeoutMs) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const event = seen.find((e) => e['event'] === name);
+      const event = seen.find((e) => e.event === name);
       if (event !== undefined) return event;
       const left = deadline - Date.now();
       if (left <= 0 || child.proc.exitCode !== null || child.proc.signalCode !== null) return undefined;

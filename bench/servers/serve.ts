@@ -8,9 +8,9 @@ import { createServer, type RequestListener } from 'node:http';
 import { option } from '../clients/http1.js';
 
 export function serve(name: string, makeListener: (dir: string) => RequestListener): void {
-  const dir = option('dir', process.env['DIR']);
-  const port = Number(option('port', process.env['PORT']));
-  const workers = Number(option('workers', process.env['WORKERS'] ?? '1'));
+  const dir = option('dir', process.env.DIR);
+  const port = Number(option('port', process.env.PORT));
+  const workers = Number(option('workers', process.env.WORKERS ?? '1'));
 
   if (cluster.isPrimary) {
     // The harness holds our stdin open; when it goes away (even killed with SIGKILL), so do we.

@@ -74,9 +74,11 @@ export class Posters {
     }
     let job = this.inflight.get(version);
     if (job === undefined) {
-      job = this.limited(() => this.extract(input, format, target, (entry.duration ?? 0) * 0.1)).then(
-        (ok) => (ok ? target : (this.failed.add(version), undefined)),
-      );
+      job = this.limited(() => this.extract(input, format, target, (entry.duration ?? 0) * 0.1)).then((ok) => {
+        if (ok) return target;
+        this.failed.add(version); // not tried again for this version of the video
+        return undefined;
+      });
       this.inflight.set(version, job);
       void job.finally(() => this.inflight.delete(version));
     }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { methodNotAllowed } from '../http/decide.js';
 import { FileSource, type FileSourceOptions } from '../source/file/file-source.js';
 import { openFile } from '../source/file/file-resource.js';
-import type { Source } from '../source/types.js';
+import type { Resource, Source } from '../source/types.js';
 import { keyFromPath, splitUrl } from './request-target.js';
 import { Responder, type SendOptions } from './responder.js';
 import { refusal } from './signing.js';
@@ -49,7 +49,7 @@ export function handlerOver(source: Source, options: HandlerOptions, responder: 
   const secrets = options.secrets?.length ? options.secrets : undefined;
 
   async function serve(req: IncomingMessage, res: ServerResponse, key: string | undefined, download: boolean, next?: () => void) {
-    let resource;
+    let resource: Resource | undefined;
     try {
       resource = key === undefined ? undefined : await source.lookup(key);
     } catch (err) {
@@ -99,7 +99,7 @@ export async function sendFile(
   checkNodeCall(req, res);
   // No buffers kept between calls: a function has nothing to own them.
   const responder = new Responder(options, false);
-  let resource;
+  let resource: Resource | undefined;
   try {
     resource = await openFile(filePath);
   } catch (err) {

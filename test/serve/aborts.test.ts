@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createHandler, type Handler } from '../../src/serve/handler.js';
-import { leakedDescriptors, request, startServer, waitFor, type TestServer } from '../support/http.js';
+import { leakedDescriptors, request, startServer, type TestServer } from '../support/http.js';
 
 const MiB = 1024 ** 2;
 

@@ -41,7 +41,12 @@ describe('access log', () => {
   it('a client that goes away mid-body is logged as aborted', async () => {
     entries.length = 0;
     await new Promise<void>((resolve) => {
-      const req = http.get(`${server.url}/a.mp4`, { agent: false }, (res) => res.once('data', () => (req.destroy(), resolve())));
+      const req = http.get(`${server.url}/a.mp4`, { agent: false }, (res) =>
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        }),
+      );
       req.on('error', () => {});
     });
     await waitFor(() => entries.length, (n) => n >= 1);

@@ -27,7 +27,7 @@ function rng(seed: number) {
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'get', 'G\u00c9T', '', 'GET GET', 'PROPFIND'];
-const PATHS = ['/a.mp4', '/a.mp4?download=1', '/missing.mp4', '/', '*', 'http://x/a.mp4', '/%', '/..%2f..%2fetc%2fpasswd', '/a.mp4%00', '/' + 'x'.repeat(9000), '/\u00e9t\u00e9.mp4', ''];
+const PATHS = ['/a.mp4', '/a.mp4?download=1', '/missing.mp4', '/', '*', 'http://x/a.mp4', '/%', '/..%2f..%2fetc%2fpasswd', '/a.mp4%00', `/${'x'.repeat(9000)}`, '/\u00e9t\u00e9.mp4', ''];
 const VERSIONS = ['HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/0.9', 'HTTP/1.1x', '', 'http/1.1'];
 const HEADERS = [
   'Host: x',

@@ -148,7 +148,10 @@ describe('the body executor: pooled buffers, reads sized by the client', () => {
     const base = pool.outstanding;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 12 });
     let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const jobs = Array.from({ length: 36 }, (_, i) => {
       const length = 1 + Math.floor(random() * 6 * MiB);
       const start = Math.floor(random() * (SIZE - length));

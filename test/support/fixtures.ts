@@ -50,7 +50,10 @@ export async function mediaFixtures(): Promise<string> {
   await writeFile(path.join(dir, 'truncated.mp4'), whole.subarray(0, Math.floor(whole.length / 2)));
   await writeFile(path.join(dir, 'empty.mp4'), '');
   let seed = 12345;
-  const random = Buffer.alloc(64 * 1024, 0).map(() => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) >> 16);
+  const random = Buffer.alloc(64 * 1024, 0).map(() => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed >> 16;
+  });
   await writeFile(path.join(dir, 'random.mp4'), random);
   await writeFile(path.join(dir, '.complete.tmp'), '');
   await rename(path.join(dir, '.complete.tmp'), path.join(dir, '.complete'));
