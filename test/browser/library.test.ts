@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { createApp } from '../../src/app/app.js';
-import { chromiumMissing, launchBrowser } from '../support/browser.js';
+import { chromiumMissing, launchBrowser, waitForExpression } from '../support/browser.js';
 import { ffmpegMissing, mediaFixtures } from '../support/fixtures.js';
 import { startServer, type TestServer } from '../support/http.js';
 
@@ -65,9 +65,7 @@ describe('the library and player in a real browser', { skip }, () => {
   it('lists the videos with their durations, posters, and the hostile name as text', { timeout: 60_000 }, async () => {
     await page.goto(`${server.url}/`);
     // Posters are made on first request; wait until every <img> has loaded one.
-    await page.waitForFunction('[...document.querySelectorAll(".thumb img")].every((i) => i.complete && i.naturalWidth > 0)', undefined, {
-      timeout: 30_000,
-    });
+    await waitForExpression(page, '[...document.querySelectorAll(".thumb img")].every((i) => i.complete && i.naturalWidth > 0)', 30_000);
     assert.deepEqual(await cards(), [
       { title: XSS, duration: '0:04' },
       { title: 'Phone clip (HEVC)', duration: '0:02' },
@@ -148,14 +146,14 @@ describe('the library and player in a real browser', { skip }, () => {
 
   it('the keyboard drives the player', async () => {
     await page.goto(`${server.url}/watch/Demo/Test%20pattern%20(H.264).mp4?t=2`);
-    await page.waitForFunction('document.getElementById("player").readyState >= 1');
-    await page.waitForFunction('Math.abs(document.getElementById("player").currentTime - 2) < 0.3');
+    await waitForExpression(page, 'document.getElementById("player").readyState >= 1');
+    await waitForExpression(page, 'Math.abs(document.getElementById("player").currentTime - 2) < 0.3');
     await page.keyboard.press('l');
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('>');
     await page.keyboard.press('m');
     // The speed menu follows the rate through the 'ratechange' event, which arrives a task later.
-    await page.waitForFunction('document.getElementById("speed").value === "1.25"');
+    await waitForExpression(page, 'document.getElementById("speed").value === "1.25"');
     const state = await page.evaluate('(() => { const v = document.getElementById("player"); return { t: v.currentTime, rate: v.playbackRate, muted: v.muted, speed: document.getElementById("speed").value }; })()') as { t: number; rate: number; muted: boolean; speed: string };
     assert.ok(Math.abs(state.t - 7) < 0.5, `at ${state.t} after ?t=2, +10, -5`);
     assert.equal(state.rate, 1.25);
