@@ -11,9 +11,11 @@ import { resourceReader } from '../media/resource-reader.js';
 import { keyFromPath, sendFile, serveKey, splitUrl, type HandlerOptions } from '../serve/handler.js';
 import { fail, sendPlan } from '../serve/send.js';
 import { FileSource } from '../source/file-source.js';
+import { ASSET_PREFIX, loadAssets } from './assets.js';
 import { entryView, type EntryView, type Signer } from './entry-json.js';
 import { refusal, signQuery } from '../serve/signing.js';
-import { libraryPage, notFoundPage, watchPage, type SortOrder } from './pages.js';
+import { CONTENT_SECURITY_POLICY, libraryPage, notFoundPage, watchPage, type PageContext, type SortOrder } from './pages.js';
+import { sendAsset } from './send-asset.js';
 
 export interface AppOptions extends HandlerOptions {
   /** The folder of videos to serve. */
@@ -39,14 +41,15 @@ export function defaultCacheDir(): string {
   return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'seekable');
 }
 
-function sendBody(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string, cache = 'no-cache'): void {
+function sendBody(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string, cache = 'no-cache', headers: Record<string, string> = {}): void {
   const bytes = Buffer.from(body);
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(bytes.length), 'Cache-Control': cache });
+  res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': String(bytes.length), 'Cache-Control': cache });
   res.end(req.method === 'HEAD' ? undefined : bytes);
 }
 
+const PAGE_HEADERS = { 'Content-Security-Policy': CONTENT_SECURITY_POLICY };
 const sendHtml = (req: IncomingMessage, res: ServerResponse, status: number, html: string) =>
-  sendBody(req, res, status, 'text/html; charset=utf-8', html);
+  sendBody(req, res, status, 'text/html; charset=utf-8', html, 'no-cache', PAGE_HEADERS);
 const sendJson = (req: IncomingMessage, res: ServerResponse, status: number, data: unknown) =>
   sendBody(req, res, status, 'application/json; charset=utf-8', `${JSON.stringify(data)}\n`);
 
@@ -73,6 +76,10 @@ export function createApp(options: AppOptions): App {
     onProgress: options.onScanProgress,
   });
   const posters = new Posters(path.join(cacheDir, 'posters'));
+  // Read once; a missing build fails each request that needs the assets (a 500 and a log line saying so).
+  const assets = loadAssets();
+  assets.catch(() => {});
+  const page = async (): Promise<PageContext> => ({ base: '', assets: (await assets).urls });
   const downloadOptions = { ...options, download: true }; // made once, not per request
   const postersOn = async () => options.posters !== false && (await posters.available());
   const secrets = options.secrets?.length ? options.secrets : undefined;
@@ -106,7 +113,7 @@ export function createApp(options: AppOptions): App {
     // Filtered before the views are made: a view costs a hash and, with signing, HMACs.
     const matches = q === '' ? all : all.filter((entry) => entry.path.toLowerCase().includes(needle));
     const items = sortItems(matches.map(await viewer()), sort);
-    sendHtml(req, res, 200, libraryPage({ items, total: all.length, query: q, sort, posters: await postersOn(), scan: catalog.status }));
+    sendHtml(req, res, 200, libraryPage(await page(), { items, total: all.length, query: q, sort, posters: await postersOn(), scan: catalog.status }));
   }
 
   /** The catalog's entry for a key and its real path, after making sure the source would still serve it. */
@@ -119,7 +126,7 @@ export function createApp(options: AppOptions): App {
 
   async function watch(req: IncomingMessage, res: ServerResponse, key: string | undefined): Promise<void> {
     const entry = await lookup(key);
-    if (entry === undefined) return sendHtml(req, res, 404, notFoundPage());
+    if (entry === undefined) return sendHtml(req, res, 404, notFoundPage(await page()));
     const view = await viewer();
     const item = view(entry);
     // Neighbours in the same folder only: views (and signed links) for those, not the whole library.
@@ -128,7 +135,7 @@ export function createApp(options: AppOptions): App {
     const i = inFolder.findIndex((e) => e.path === entry.path);
     const neighbour = (e: CatalogEntry | undefined) => (e === undefined ? undefined : view(e));
     const [previous, next] = [neighbour(inFolder[i - 1]), neighbour(inFolder[i + 1])];
-    sendHtml(req, res, 200, watchPage({ item, previous, next, posters: await postersOn() }));
+    sendHtml(req, res, 200, watchPage(await page(), { item, previous, next, posters: await postersOn() }));
   }
 
   async function poster(req: IncomingMessage, res: ServerResponse, key: string | undefined, version: string | null): Promise<void> {
@@ -183,6 +190,10 @@ export function createApp(options: AppOptions): App {
       if (bytes === '/poster/') return poster(req, res, key, query.get('v'));
       return subtitles(req, res, key);
     }
+    if (pathname.startsWith(ASSET_PREFIX)) {
+      const file = (await assets).files.get(pathname.slice(ASSET_PREFIX.length));
+      return file === undefined ? sendPlan(req, res, notFound()) : sendAsset(req, res, file);
+    }
     if (pathname === '/') return library(req, res, query);
     if (pathname.startsWith('/watch/')) return watch(req, res, keyUnder(pathname, '/watch/'));
     if (pathname === '/api/library' || pathname.startsWith('/api/library/')) return api(req, res, pathname.slice('/api/library'.length));
@@ -190,7 +201,7 @@ export function createApp(options: AppOptions): App {
       const ok = await stat(options.root).then((s) => s.isDirectory(), () => false);
       return sendPlan(req, res, ok ? textPlan(200, 'ok') : textPlan(503, 'media folder unavailable'));
     }
-    sendHtml(req, res, 404, notFoundPage());
+    sendHtml(req, res, 404, notFoundPage(await page()));
   }
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
