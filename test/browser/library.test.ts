@@ -23,6 +23,8 @@ describe('the library and player in a real browser', { skip }, () => {
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
   const dialogs: string[] = [];
+  /** What the pages logged as errors, threw, or had refused by their Content-Security-Policy. */
+  const problems: string[] = [];
 
   before(async () => {
     const fixtures = await mediaFixtures();
@@ -46,6 +48,14 @@ describe('the library and player in a real browser', { skip }, () => {
       dialogs.push(d.message());
       void d.dismiss();
     });
+    // Chromium logs a CSP violation as a console error too; the event says which directive refused what.
+    await page.addInitScript(
+      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' refused ' + (e.blockedURI || 'inline code')))",
+    );
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`${page.url()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`${page.url()}: uncaught ${error.message}`));
     await mkdir(output, { recursive: true });
   });
   after(async () => {
@@ -159,5 +169,23 @@ describe('the library and player in a real browser', { skip }, () => {
     assert.equal(state.rate, 1.25);
     assert.equal(state.speed, '1.25');
     assert.equal(state.muted, true);
+  });
+
+  it('a poster that fails to load leaves its card the icon, not a broken image', { timeout: 30_000 }, async () => {
+    // A page of its own: the failed requests are console errors, which the next test must not see.
+    const other = await browser.context.newPage();
+    try {
+      await other.setViewportSize({ width: 1280, height: 3000 }); // every card on screen: no lazy image left waiting
+      await other.route('**/poster/**', (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'No poster\n' }));
+      await other.goto(`${server.url}/`);
+      await waitForExpression(other, 'document.querySelectorAll(".thumb img").length === 0', 10_000);
+      assert.equal(await other.$$eval('.card .thumb .icon', (els) => els.length), 6);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('no page logged an error, threw, or had anything refused by its Content-Security-Policy', () => {
+    assert.deepEqual(problems, []);
   });
 });
