@@ -12,8 +12,9 @@ import { refusal } from '../serve/signing.js';
 import { FileSource } from '../source/file/file-source.js';
 import type { ListableSource } from '../source/types.js';
 import { api } from './api-routes.js';
+import { loadAssets } from './assets.js';
 import { appContext, type Call } from './context.js';
-import { healthz, poster, subtitles } from './file-routes.js';
+import { asset, healthz, poster, subtitles } from './file-routes.js';
 import { library, notFound, watch } from './page-routes.js';
 import { BYTE_ROUTES, matchRoute, normalizeBasePath, underBase } from './routes.js';
 
@@ -69,7 +70,9 @@ export function createApp(options: AppOptions): App {
     onProgress: options.onScanProgress,
   });
   const responder = new Responder(options);
-  const app = appContext({ source, catalog, posters: new Posters(path.join(cacheDir, 'posters')), responder }, options);
+  const assets = loadAssets();
+  assets.catch(() => {}); // a missing build is reported by each page that needs it
+  const app = appContext({ source, catalog, posters: new Posters(path.join(cacheDir, 'posters')), responder, assets }, options);
   // /media/ is createHandler's own code over the same source, guards included.
   const media = handlerOver(source, options, responder, options.source === undefined);
   const secrets = options.secrets?.length ? options.secrets : undefined;
@@ -78,7 +81,7 @@ export function createApp(options: AppOptions): App {
     const { pathname, query } = splitUrl(url);
     const path = underBase(pathname, basePath);
     const matched = path === undefined ? undefined : matchRoute(path);
-    if (matched === undefined) return next === undefined ? notFound(call) : next();
+    if (matched === undefined) return next === undefined ? notFound(app, call) : next();
     if (call.req.method !== 'GET' && call.req.method !== 'HEAD') return call.send(methodNotAllowed());
     const { name, rest } = matched;
     const key = BYTE_ROUTES.has(name) || name === 'watch' ? keyFromPath(rest) : undefined;
@@ -107,7 +110,7 @@ export function createApp(options: AppOptions): App {
       case 'healthz':
         return healthz(app, call);
       case 'assets':
-        return notFound(call);
+        return asset(app, call, rest);
     }
   }
 

@@ -5,7 +5,9 @@ import type { Posters } from '../media/posters.js';
 import type { Responder } from '../serve/responder.js';
 import { signQuery } from '../serve/signing.js';
 import type { ListableSource } from '../source/types.js';
+import type { Assets } from './assets.js';
 import { entryView, type EntryView, type Signer } from './entry-json.js';
+import type { PageContext } from './pages.js';
 
 /** One request as the app's routes see it: its response, and the base its links start from. */
 export interface Call {
@@ -22,6 +24,10 @@ export interface AppContext {
   catalog: Catalog;
   posters: Posters;
   responder: Responder;
+  /** The pages' scripts, stylesheet and icon, read once (a missing build rejects: each page then answers 500 saying so). */
+  assets: Promise<Assets>;
+  /** What a page needs to link to the app: the call's base and the assets' URLs. */
+  page(call: Call): Promise<PageContext>;
   /** Whether pages show posters (ffmpeg is there and posters are on). */
   postersOn(): Promise<boolean>;
   /** Makes the views of one answer: one posters check and one signing expiry for all of them. */
@@ -34,7 +40,7 @@ export interface AppContext {
 const POSTER_CHECK_WAIT_MS = 200;
 
 /** The shared parts, with the poster check started now so that the first page does not wait for ffmpeg. */
-export function appContext(parts: Pick<AppContext, 'source' | 'catalog' | 'posters' | 'responder'>, options: AppContextOptions): AppContext {
+export function appContext(parts: Pick<AppContext, 'source' | 'catalog' | 'posters' | 'responder' | 'assets'>, options: AppContextOptions): AppContext {
   const check = options.posters === false ? Promise.resolve(false) : parts.posters.available();
   let known: boolean | undefined;
   void check.then((on) => (known = on));
@@ -57,6 +63,9 @@ export function appContext(parts: Pick<AppContext, 'source' | 'catalog' | 'poste
   return {
     ...parts,
     postersOn,
+    async page(call) {
+      return { base: call.base, assets: (await parts.assets).urls };
+    },
     async viewer(call) {
       const options = { posters: await postersOn(), signer: signer(), base: call.base };
       return (entry) => entryView(entry, options);

@@ -3,10 +3,13 @@ import { posterVersion } from '../media/posters.js';
 import { resourceReader } from '../media/resource-reader.js';
 import { decodeSubtitles, srtToVtt } from '../media/srt-to-vtt.js';
 import { openFile } from '../source/file/file-resource.js';
+import { assetResource } from './assets.js';
 import type { AppContext, Call } from './context.js';
 
 /** Long-lived and validated: a poster URL carries the video's version, so it never needs refreshing. */
 const POSTER_CACHE = 'public, max-age=31536000, immutable';
+/** An asset's name changes with its content, so a browser never needs to ask for it again. */
+const ASSET_CACHE = 'public, max-age=31536000, immutable';
 /** Subtitles larger than this are not subtitles. */
 const MAX_SUBTITLES = 10 * 1024 * 1024;
 
@@ -52,4 +55,11 @@ export async function healthz(app: AppContext, call: Call): Promise<void> {
     () => false,
   );
   call.send(ok ? textPlan(200, 'ok') : textPlan(503, 'media source unavailable'));
+}
+
+/** GET /assets/<hashed name>: the pages' scripts, stylesheet and icon, from memory, immutable. */
+export async function asset(app: AppContext, call: Call, rest: string): Promise<void> {
+  const file = (await app.assets).files.get(rest.slice(1));
+  if (file === undefined) return call.send(notFound());
+  await app.responder.respond(call.req, call.res, { resource: assetResource(file), name: rest, cacheControl: ASSET_CACHE });
 }

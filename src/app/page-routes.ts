@@ -2,10 +2,11 @@ import { documentPlan } from '../http/decide.js';
 import type { CatalogEntry } from '../media/catalog.js';
 import type { AppContext, Call } from './context.js';
 import type { EntryView } from './entry-json.js';
-import { libraryPage, notFoundPage, watchPage, type SortOrder } from './pages.js';
+import { CONTENT_SECURITY_POLICY, libraryPage, notFoundPage, watchPage, type SortOrder } from './pages.js';
 
-/** Pages are made per request from what is known now: revalidated every time. */
-export const html = (status: number, text: string) => documentPlan(status, 'text/html; charset=utf-8', text, { 'Cache-Control': 'no-cache' });
+/** Pages are made per request from what is known now (revalidated every time), and run only our own files' code. */
+const html = (status: number, text: string) =>
+  documentPlan(status, 'text/html; charset=utf-8', text, { 'Cache-Control': 'no-cache', 'Content-Security-Policy': CONTENT_SECURITY_POLICY });
 
 function sortItems(items: EntryView[], order: SortOrder): EntryView[] {
   const byName = (a: EntryView, b: EntryView) => a.path.localeCompare(b.path);
@@ -24,14 +25,15 @@ export async function library(app: AppContext, call: Call, query: URLSearchParam
   // Filtered before the views are made: a view costs a hash and, with signing, HMACs.
   const matches = q === '' ? all : all.filter((entry) => entry.path.toLowerCase().includes(needle));
   const items = sortItems(matches.map(await app.viewer(call)), sort);
-  call.send(html(200, libraryPage({ items, total: all.length, query: q, sort, posters: await app.postersOn(), scan: app.catalog.status })));
+  const view = { items, total: all.length, query: q, sort, posters: await app.postersOn(), scan: app.catalog.status };
+  call.send(html(200, libraryPage(await app.page(call), view)));
 }
 
 /** GET /watch/<key>: the player, with the previous and next files of the same folder. */
 export async function watch(app: AppContext, call: Call, key: string | undefined): Promise<void> {
   await app.catalog.catchUp();
   const entry = await app.entry(key);
-  if (entry === undefined) return call.send(html(404, notFoundPage()));
+  if (entry === undefined) return notFound(app, call);
   const view = await app.viewer(call);
   const item = view(entry);
   // Neighbours in the same folder only: views (and signed links) for those, not the whole library.
@@ -39,10 +41,11 @@ export async function watch(app: AppContext, call: Call, key: string | undefined
   const inFolder = app.catalog.list().filter((e) => e.path.startsWith(folder) && !e.path.slice(folder.length).includes('/'));
   const i = inFolder.findIndex((e) => e.path === entry.path);
   const neighbour = (e: CatalogEntry | undefined) => (e === undefined ? undefined : view(e));
-  call.send(html(200, watchPage({ item, previous: neighbour(inFolder[i - 1]), next: neighbour(inFolder[i + 1]), posters: await app.postersOn() })));
+  const page = { item, previous: neighbour(inFolder[i - 1]), next: neighbour(inFolder[i + 1]), posters: await app.postersOn() };
+  call.send(html(200, watchPage(await app.page(call), page)));
 }
 
 /** The page for a path no route has (or an entry there is none of). */
-export function notFound(call: Call): void {
-  call.send(html(404, notFoundPage()));
+export async function notFound(app: AppContext, call: Call): Promise<void> {
+  call.send(html(404, notFoundPage(await app.page(call))));
 }

@@ -1,34 +1,70 @@
 import type { ScanProgress } from '../media/catalog.js';
-import { LIBRARY_SCRIPT, PLAYER_SCRIPT } from './client.js';
+import type { AssetUrls } from './assets.js';
 import type { EntryView } from './entry-json.js';
 import { formatDuration, formatResolution, formatSize } from './format.js';
-import { escapeHtml as e } from './html.js';
-import { STYLE } from './style.js';
+import { escapeHtml as e, urlFor } from './html.js';
 
 export type SortOrder = 'name' | 'date' | 'duration';
 
-function layout(title: string, body: string, script = ''): string {
+/** What every page needs besides its data: where the app is mounted, and its assets. */
+export interface PageContext {
+  /** The path prefix the app is mounted under, without a trailing slash: '' or e.g. '/videos'. */
+  base: string;
+  /** The assets' paths under the mount point (from loadAssets). */
+  assets: AssetUrls;
+}
+
+/**
+ * The Content-Security-Policy every page is sent with. The pages hold no inline script, style or
+ * event handler: their code and style are files of our own origin, so an injected element or
+ * attribute cannot run. Media, posters and the renewal fetch are same-origin too; blob: and data:
+ * cost nothing and leave room for media the page makes itself.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'self'",
+].join('; ');
+
+function layout(page: PageContext, title: string, body: string, script?: 'library' | 'player'): string {
+  const asset = (role: keyof AssetUrls) => e(`${page.base}${page.assets[role]}`);
+  // A module script runs once the document is parsed, as a script at the end of <body> would.
+  const code = script === undefined ? '' : `\n<script type="module" src="${asset(script)}"></script>`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(title)}</title>
-<style>${STYLE}</style>
+<link rel="icon" href="${asset('icon')}" type="image/svg+xml">
+<link rel="stylesheet" href="${asset('style')}">${code}
 </head>
 <body>
 ${body}
-${script === '' ? '' : `<script>${script}</script>`}
 </body>
 </html>
 `;
 }
 
-const brand = '<a class="brand" href="/">seek<b>able</b></a>';
+const brand = (page: PageContext) => `<a class="brand" href="${e(page.base)}/">seek<b>able</b></a>`;
 
 /** Data for a page's script, safe inside <script>: "<" cannot end the element. */
 function jsonData(id: string, data: unknown): string {
   return `<script type="application/json" id="${id}">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>`;
+}
+
+/** The file's extension, as a tag: song.mp3 and song.flac share a title, not a format. */
+function formatTag(item: EntryView): string {
+  const file = item.path.slice(item.path.lastIndexOf('/') + 1);
+  const dot = file.lastIndexOf('.');
+  return dot > 0 ? `<span class="format">${e(file.slice(dot + 1).toUpperCase())}</span>` : '';
 }
 
 function card(item: EntryView, posters: boolean): string {
@@ -41,7 +77,8 @@ function card(item: EntryView, posters: boolean): string {
   let picture: string;
   if (item.kind === 'audio') picture = '<span class="icon" aria-hidden="true">♪</span>';
   else if (posters && item.posterUrl !== null) {
-    picture = `<span class="icon" aria-hidden="true">▶</span><img src="${e(item.posterUrl)}" alt="" loading="lazy" onerror="this.remove()">`;
+    // A poster that fails to load is removed by the library script (no inline handlers under the CSP).
+    picture = `<span class="icon" aria-hidden="true">▶</span><img src="${e(item.posterUrl)}" alt="" loading="lazy">`;
   } else {
     // No ffmpeg: the browser's own frame at about 10 %, loaded only once the card is on screen.
     const at = item.duration === null ? 1 : Math.round(item.duration * 0.1 * 10) / 10;
@@ -49,7 +86,7 @@ function card(item: EntryView, posters: boolean): string {
   }
   const duration = item.duration === null ? '' : `<span class="duration">${formatDuration(item.duration)}</span>`;
   return `<li class="card" data-name="${e(item.path.toLowerCase())}"${item.mime === null ? '' : ` data-mime="${e(item.mime)}"`}>
-<a href="${e(item.watchUrl)}"><div class="thumb">${picture}${duration}</div>
+<a href="${e(item.watchUrl)}"><div class="thumb">${picture}${formatTag(item)}${duration}</div>
 <div class="meta"><span class="title">${e(item.title)}</span><span class="facts">${e(facts)}</span><span class="badges">${badges.join('')}</span></div></a>
 </li>`;
 }
@@ -63,7 +100,7 @@ export interface LibraryView {
   scan: ScanProgress;
 }
 
-export function libraryPage(view: LibraryView): string {
+export function libraryPage(page: PageContext, view: LibraryView): string {
   const folders = new Map<string, EntryView[]>();
   for (const item of view.items) {
     const list = folders.get(item.folder);
@@ -87,7 +124,7 @@ export function libraryPage(view: LibraryView): string {
     `<option value="${value}"${view.sort === value ? ' selected' : ''}>${label}</option>`;
   const status = view.scan.finished
     ? ''
-    : `<p class="status">Scanning the folder: ${view.scan.done} of ${view.scan.total} files read. <a href="/">Refresh</a></p>`;
+    : `<p class="status">Scanning the folder: ${view.scan.done} of ${view.scan.total} files read. <a href="${e(page.base)}/">Refresh</a></p>`;
   const empty =
     view.items.length > 0
       ? ''
@@ -96,9 +133,10 @@ export function libraryPage(view: LibraryView): string {
         : '<p class="empty">No videos found in this folder yet.</p>';
   const count = `<p class="count">${view.items.length === view.total ? `${view.total} files` : `${view.items.length} of ${view.total} files`}</p>`;
   return layout(
+    page,
     'Library · seekable',
-    `<header class="top">${brand}
-<form class="tools" method="get" action="/" role="search">
+    `<header class="top">${brand(page)}
+<form class="tools" method="get" action="${e(page.base)}/" role="search">
 <input type="search" name="q" value="${e(view.query)}" placeholder="Filter by name" aria-label="Filter by name">
 <select name="sort" aria-label="Sort by">${option('name', 'Name')}${option('date', 'Newest first')}${option('duration', 'Longest first')}</select>
 <noscript><button type="submit">Apply</button></noscript>
@@ -107,7 +145,7 @@ export function libraryPage(view: LibraryView): string {
 ${status}${count}${nav}${empty}
 ${sections}
 </main>`,
-    LIBRARY_SCRIPT,
+    'library',
   );
 }
 
@@ -118,13 +156,13 @@ export interface WatchView {
   posters: boolean;
 }
 
-export function watchPage({ item, previous, next, posters }: WatchView): string {
+export function watchPage(page: PageContext, { item, previous, next, posters }: WatchView): string {
   const tag = item.kind === 'audio' ? 'audio' : 'video';
   const poster = posters && item.posterUrl !== null ? ` poster="${e(item.posterUrl)}"` : '';
   const tracks = item.subtitles
     .map((s) => `<track kind="subtitles" src="${e(s.url)}" label="${e(s.label)}"${s.lang === null ? '' : ` srclang="${e(s.lang)}"`}>`)
     .join('');
-  const crumbs = ['<a href="/">Library</a>', ...(item.folder === '' ? [] : item.folder.split('/').map((f) => e(f)))].join(' / ');
+  const crumbs = [`<a href="${e(page.base)}/">Library</a>`, ...(item.folder === '' ? [] : item.folder.split('/').map((f) => e(f)))].join(' / ');
   const details: [string, string][] = [
     ['Duration', formatDuration(item.duration ?? undefined)],
     ['Resolution', item.width === null ? '' : `${item.width} × ${item.height}`],
@@ -146,10 +184,13 @@ export function watchPage({ item, previous, next, posters }: WatchView): string 
   const speeds = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2]
     .map((s) => `<option value="${s}"${s === 1 ? ' selected' : ''}>${s}×</option>`)
     .join('');
+  // The player script renews signed links from here; the page says where, so it works under any base.
+  const entryApi = urlFor(`${page.base}/api/library/`, item.path);
   return layout(
+    page,
     `${item.title} · seekable`,
-    `<header class="top">${brand}</header>
-<main class="player">
+    `<header class="top">${brand(page)}</header>
+<main class="player" data-entry-api="${e(entryApi)}">
 <nav class="crumbs">${crumbs}</nav>
 <h1>${e(item.title)}</h1>
 <div class="stage"><${tag} id="player" controls preload="metadata"${poster} src="${e(item.url)}">${tracks}</${tag}></div>
@@ -170,10 +211,14 @@ ${hints.join('\n')}
 <kbd>↑</kbd>/<kbd>↓</kbd> volume · <kbd>m</kbd> mute · <kbd>f</kbd> full screen · <kbd>&lt;</kbd>/<kbd>&gt;</kbd> speed</p>
 ${jsonData('entry', item)}
 </main>`,
-    PLAYER_SCRIPT,
+    'player',
   );
 }
 
-export function notFoundPage(): string {
-  return layout('Not found · seekable', `<header class="top">${brand}</header><main><h1>Not found</h1><p><a href="/">Back to the library</a></p></main>`);
+export function notFoundPage(page: PageContext): string {
+  return layout(
+    page,
+    'Not found · seekable',
+    `<header class="top">${brand(page)}</header><main><h1>Not found</h1><p><a href="${e(page.base)}/">Back to the library</a></p></main>`,
+  );
 }

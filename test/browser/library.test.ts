@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { createApp } from '../../src/app/app.js';
-import { chromiumMissing, launchBrowser } from '../support/browser.js';
+import { chromiumMissing, launchBrowser, waitForExpression } from '../support/browser.js';
 import { ffmpegMissing, mediaFixtures } from '../support/fixtures.js';
 import { startServer, type TestServer } from '../support/http.js';
 
@@ -23,6 +23,8 @@ describe('the library and player in a real browser', { skip }, () => {
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
   const dialogs: string[] = [];
+  /** What the pages logged as errors, threw, or had refused by their Content-Security-Policy. */
+  const problems: string[] = [];
 
   before(async () => {
     const fixtures = await mediaFixtures();
@@ -46,6 +48,14 @@ describe('the library and player in a real browser', { skip }, () => {
       dialogs.push(d.message());
       void d.dismiss();
     });
+    // Chromium logs a CSP violation as a console error too; the event says which directive refused what.
+    await page.addInitScript(
+      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' refused ' + (e.blockedURI || 'inline code')))",
+    );
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`${page.url()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`${page.url()}: uncaught ${error.message}`));
     await mkdir(output, { recursive: true });
   });
   after(async () => {
@@ -65,9 +75,7 @@ describe('the library and player in a real browser', { skip }, () => {
   it('lists the videos with their durations, posters, and the hostile name as text', { timeout: 60_000 }, async () => {
     await page.goto(`${server.url}/`);
     // Posters are made on first request; wait until every <img> has loaded one.
-    await page.waitForFunction('[...document.querySelectorAll(".thumb img")].every((i) => i.complete && i.naturalWidth > 0)', undefined, {
-      timeout: 30_000,
-    });
+    await waitForExpression(page, '[...document.querySelectorAll(".thumb img")].every((i) => i.complete && i.naturalWidth > 0)', 30_000);
     assert.deepEqual(await cards(), [
       { title: XSS, duration: '0:04' },
       { title: 'Phone clip (HEVC)', duration: '0:02' },
@@ -148,18 +156,36 @@ describe('the library and player in a real browser', { skip }, () => {
 
   it('the keyboard drives the player', async () => {
     await page.goto(`${server.url}/watch/Demo/Test%20pattern%20(H.264).mp4?t=2`);
-    await page.waitForFunction('document.getElementById("player").readyState >= 1');
-    await page.waitForFunction('Math.abs(document.getElementById("player").currentTime - 2) < 0.3');
+    await waitForExpression(page, 'document.getElementById("player").readyState >= 1');
+    await waitForExpression(page, 'Math.abs(document.getElementById("player").currentTime - 2) < 0.3');
     await page.keyboard.press('l');
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('>');
     await page.keyboard.press('m');
     // The speed menu follows the rate through the 'ratechange' event, which arrives a task later.
-    await page.waitForFunction('document.getElementById("speed").value === "1.25"');
+    await waitForExpression(page, 'document.getElementById("speed").value === "1.25"');
     const state = await page.evaluate('(() => { const v = document.getElementById("player"); return { t: v.currentTime, rate: v.playbackRate, muted: v.muted, speed: document.getElementById("speed").value }; })()') as { t: number; rate: number; muted: boolean; speed: string };
     assert.ok(Math.abs(state.t - 7) < 0.5, `at ${state.t} after ?t=2, +10, -5`);
     assert.equal(state.rate, 1.25);
     assert.equal(state.speed, '1.25');
     assert.equal(state.muted, true);
+  });
+
+  it('a poster that fails to load leaves its card the icon, not a broken image', { timeout: 30_000 }, async () => {
+    // A page of its own: the failed requests are console errors, which the next test must not see.
+    const other = await browser.context.newPage();
+    try {
+      await other.setViewportSize({ width: 1280, height: 3000 }); // every card on screen: no lazy image left waiting
+      await other.route('**/poster/**', (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'No poster\n' }));
+      await other.goto(`${server.url}/`);
+      await waitForExpression(other, 'document.querySelectorAll(".thumb img").length === 0', 10_000);
+      assert.equal(await other.$$eval('.card .thumb .icon', (els) => els.length), 6);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('no page logged an error, threw, or had anything refused by its Content-Security-Policy', () => {
+    assert.deepEqual(problems, []);
   });
 });

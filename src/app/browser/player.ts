@@ -1,0 +1,261 @@
+/**
+ * The player page's script: resume, keyboard, speed, copy link at the current time, signed-link
+ * renewal, and a plain message when the browser cannot play the file. The page works without it:
+ * the player is a <video controls> (or <audio controls>).
+ *
+ * One self-contained module: the server serves each script under a hashed name, so a script cannot
+ * import another by a fixed path.
+ */
+
+/** What this script reads of the entry the page embeds as JSON (the API's entry view). */
+interface EntryData {
+  path: string;
+  url: string;
+  downloadUrl: string;
+  mime: string | null;
+  container: string;
+  videoCodec: string | null;
+  audioCodec: string | null;
+  /** When the signed links expire (Unix seconds); null when links are not signed. */
+  expires: number | null;
+}
+
+/** A saved position: where, of how long, and when it was saved. */
+interface SavedPosition {
+  t: number;
+  d: number;
+  at: number;
+}
+
+/** The element a selector names, of the type needed; throwing at once names what is missing. */
+function required<T extends Element>(selector: string, type: abstract new () => T): T {
+  const found = document.querySelector(selector);
+  if (!(found instanceof type)) throw new Error(`seekable: the page has no ${type.name} at ${selector}`);
+  return found;
+}
+
+const main = required('main.player', HTMLElement);
+const media = required('#player', HTMLMediaElement);
+const notice = required('#notice', HTMLElement);
+const speed = required('#speed', HTMLSelectElement);
+const download = required('#download', HTMLAnchorElement);
+let entry = JSON.parse(required('#entry', HTMLScriptElement).textContent ?? 'null') as EntryData;
+/** Where the fresh entry is fetched from: the page says it, so the app can live under any prefix. */
+const entryApi = main.dataset.entryApi ?? '';
+
+/**
+ * Plays, and lets a refused or interrupted play() go: the player then simply stays paused, which the
+ * user sees, and real failures arrive as the media element's 'error' event.
+ */
+function play(): void {
+  media.play().catch(() => {});
+}
+
+/** Seconds as 1:02:03 or 2:03. */
+function clock(seconds: number): string {
+  const s = Math.floor(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${h > 0 ? `${h}:${pad(m)}` : m}:${pad(s % 60)}`;
+}
+
+/** Shows the notice with these nodes; strings become text, never markup. */
+function say(bad: boolean, ...content: (Node | string)[]): void {
+  notice.replaceChildren(...content);
+  notice.classList.toggle('bad', bad);
+  notice.hidden = false;
+}
+
+function button(id: string, label: string, onClick: () => void): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.id = id;
+  b.textContent = label;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function cannotPlay(reason: string): void {
+  const link = document.createElement('a');
+  link.href = entry.downloadUrl;
+  link.download = '';
+  link.textContent = 'Download it';
+  say(true, `This browser cannot play this file: ${reason}. `, link, ' to watch it in another player.');
+}
+
+function explainUnplayable(): void {
+  if (entry.mime !== null && media.canPlayType(entry.mime) === '') {
+    cannotPlay(`it does not support ${entry.videoCodec || entry.audioCodec || entry.container} (${entry.mime})`);
+  }
+  const reasons: Record<number, string> = {
+    1: 'loading was aborted',
+    2: 'a network error stopped it',
+    3: 'the data could not be decoded',
+    4: 'the format or codec is not supported',
+  };
+  media.addEventListener('error', () => cannotPlay((media.error && reasons[media.error.code]) || 'unknown error'));
+}
+
+/** Resume: the position is saved as you watch and offered when you come back; ?t= wins over it. */
+function rememberPosition(): void {
+  const key = `seekable:position:${entry.path}`;
+  const startAt = parseFloat(new URLSearchParams(location.search).get('t') ?? '');
+  let saved: SavedPosition | null = null;
+  try {
+    saved = JSON.parse(localStorage.getItem(key) ?? 'null') as SavedPosition | null;
+  } catch {
+    saved = null;
+  }
+  let lastSave = 0;
+  const save = (force: boolean) => {
+    const now = Date.now();
+    if (!force && now - lastSave < 2000) return;
+    lastSave = now;
+    if (media.ended || media.currentTime < 5) localStorage.removeItem(key);
+    else localStorage.setItem(key, JSON.stringify({ t: media.currentTime, d: media.duration, at: now } satisfies SavedPosition));
+  };
+  media.addEventListener('timeupdate', () => save(false));
+  media.addEventListener('pause', () => save(true));
+  media.addEventListener('ended', () => localStorage.removeItem(key));
+  window.addEventListener('pagehide', () => save(true));
+
+  media.addEventListener(
+    'loadedmetadata',
+    () => {
+      if (startAt >= 0 && startAt < media.duration) {
+        media.currentTime = startAt;
+      } else if (saved !== null && saved.t > 5 && saved.t < media.duration - 5) {
+        const at = saved.t;
+        say(
+          false,
+          `You stopped at ${clock(at)}. `,
+          button('resume', 'Resume', () => {
+            media.currentTime = at;
+            notice.hidden = true;
+            play();
+          }),
+          button('restart', 'Start over', () => {
+            localStorage.removeItem(key);
+            notice.hidden = true;
+            play();
+          }),
+        );
+      }
+    },
+    { once: true },
+  );
+}
+
+/** The speed menu sets the rate, and follows it when the keyboard changes it. */
+function syncSpeed(): void {
+  speed.addEventListener('change', () => {
+    media.playbackRate = parseFloat(speed.value);
+  });
+  media.addEventListener('ratechange', () => {
+    const option = [...speed.options].find((o) => parseFloat(o.value) === media.playbackRate);
+    if (option !== undefined) speed.value = option.value;
+  });
+}
+
+function copyLinkAtTime(): void {
+  const copy = required('#copy-link', HTMLButtonElement);
+  copy.addEventListener('click', () => {
+    const link = `${location.origin}${location.pathname}?t=${Math.floor(media.currentTime)}`;
+    const done = () => {
+      copy.textContent = `Copied ${clock(media.currentTime)}`;
+      setTimeout(() => {
+        copy.textContent = 'Copy link at current time';
+      }, 2000);
+    };
+    // The clipboard API exists only in secure contexts (https, localhost); elsewhere the user copies.
+    if (window.isSecureContext && navigator.clipboard !== undefined) {
+      navigator.clipboard.writeText(link).then(done, () => prompt('Link', link));
+    } else {
+      prompt('Link', link);
+    }
+  });
+}
+
+/**
+ * Signed links expire. Halfway through their life the page asks the API for fresh ones and moves the
+ * player over, keeping its place, speed and play state, so playback never meets a 410.
+ */
+function renewSignedLinks(): void {
+  const schedule = (expires: number | null) => {
+    if (expires === null || entryApi === '') return;
+    setTimeout(renew, Math.max(1000, (expires * 1000 - Date.now()) / 2));
+  };
+  const renew = () => {
+    fetch(entryApi)
+      .then((r) => (r.ok ? (r.json() as Promise<EntryData>) : Promise.reject(new Error(`HTTP ${r.status}`))))
+      .then((fresh) => {
+        const { currentTime, paused, playbackRate } = media;
+        entry = fresh;
+        media.src = fresh.url;
+        media.currentTime = currentTime;
+        media.playbackRate = playbackRate;
+        if (!paused) play();
+        download.href = fresh.downloadUrl;
+        schedule(fresh.expires);
+      })
+      .catch(() => setTimeout(renew, 10_000));
+  };
+  schedule(entry.expires);
+}
+
+function keyboard(): void {
+  const rates = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
+  const nudgeRate = (step: number) => {
+    let i = rates.indexOf(media.playbackRate);
+    if (i < 0) i = rates.indexOf(1);
+    media.playbackRate = rates[Math.max(0, Math.min(rates.length - 1, i + step))] ?? 1;
+  };
+  const seekBy = (s: number) => {
+    media.currentTime = Math.max(0, Math.min(media.duration || 0, media.currentTime + s));
+  };
+  const togglePlay = () => {
+    if (media.paused) play();
+    else media.pause();
+  };
+  const toggleFullScreen = () => {
+    if (document.fullscreenElement !== null) document.exitFullscreen().catch(() => {});
+    else media.requestFullscreen().catch(() => {}); // refused outside a user gesture or by the embedder
+  };
+  const actions: Record<string, () => void> = {
+    ' ': togglePlay,
+    k: togglePlay,
+    ArrowLeft: () => seekBy(-5),
+    ArrowRight: () => seekBy(5),
+    j: () => seekBy(-10),
+    l: () => seekBy(10),
+    ArrowUp: () => {
+      media.volume = Math.min(1, media.volume + 0.1);
+    },
+    ArrowDown: () => {
+      media.volume = Math.max(0, media.volume - 0.1);
+    },
+    m: () => {
+      media.muted = !media.muted;
+    },
+    f: toggleFullScreen,
+    '<': () => nudgeRate(-1),
+    '>': () => nudgeRate(1),
+  };
+  document.addEventListener('keydown', (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    // Keys typed into a control belong to it (Space presses a button, arrows move a select).
+    if (event.target instanceof Element && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(event.target.tagName)) return;
+    const action = Object.hasOwn(actions, event.key) ? actions[event.key] : undefined;
+    if (action === undefined) return;
+    action();
+    event.preventDefault();
+  });
+}
+
+explainUnplayable();
+rememberPosition();
+syncSpeed();
+copyLinkAtTime();
+renewSignedLinks();
+keyboard();
