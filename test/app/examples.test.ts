@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { request } from '../support/http.js';
@@ -9,10 +11,10 @@ import { request } from '../support/http.js';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Runs an example on a free port, as the README says to, and returns the URL it prints. */
-async function runExample(file: string, test: (url: string) => Promise<void>): Promise<void> {
+async function runExample(file: string, test: (url: string) => Promise<void>, env: Record<string, string> = {}): Promise<void> {
   const child = spawn(path.join(repo, 'node_modules/.bin/tsx'), [path.join('examples', file)], {
     cwd: repo,
-    env: { ...process.env, PORT: '0' },
+    env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
@@ -38,4 +40,29 @@ describe('examples/', () => {
       });
     });
   }
+
+  it('app-under-path.ts serves the library, its assets and the media under /videos/', async () => {
+    // The app keeps its catalog and posters in the user's cache folder: a temporary one here.
+    const cache = await mkdtemp(path.join(tmpdir(), 'seekable-example-cache-'));
+    try {
+      await runExample(
+        'app-under-path.ts',
+        async (url) => {
+          assert.match(url, /\/videos\/$/);
+          const page = await request(url);
+          assert.equal(page.status, 200);
+          const html = page.body.toString();
+          assert.ok(html.includes('href="/videos/watch/Test%20pattern%20(H.264).mp4"'));
+          const style = /<link rel="stylesheet" href="([^"]+)"/.exec(html)?.[1];
+          assert.equal((await request(new URL(style!, url).href)).status, 200);
+          const r = await request(new URL('media/Test%20pattern%20(H.264).mp4', url).href, { headers: { Range: 'bytes=0-7' } });
+          assert.equal(r.status, 206);
+          assert.equal(r.body.subarray(4, 8).toString(), 'ftyp');
+        },
+        { XDG_CACHE_HOME: cache },
+      );
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
 });
