@@ -10,7 +10,7 @@ import { ReadSizer } from './read-sizing.js';
 export type BytesBody = Extract<PlanBody, { type: 'bytes' | 'multipart' }>;
 
 /**
- * Bytes one response may read on the spot per turn of the event loop. Reads on the spot into writes
+ * Bytes one response may read on the event loop per turn of the event loop. Reads on the event loop into writes
  * the kernel takes at once could otherwise send a whole file in one turn, every other connection
  * waiting, and with no buffer given back (write callbacks run on the next tick). nginx bounds a turn
  * the same way (sendfile_max_chunk, 2 MiB).
@@ -27,7 +27,7 @@ export const CHECK_AFTER = 8 * 1024 * 1024;
 /**
  * The body executor: sends a plan's body from a resource through a writer, written once for every
  * source and every door. It walks the body's ranges and framing text, reads each range front to back
- * (on the spot when the source offers it, else waiting for the read), sizes reads by how the client
+ * (on the event loop when the source offers it, else waiting for the read), sizes reads by how the client
  * drains (read-sizing.ts), reads nothing while a write waits, bounds what one response reads on the
  * spot per turn of the event loop, and checks long ranges for a rewrite before their last chunk.
  * Buffers come from `buffers` when the writer lets them be reused.

@@ -2,7 +2,7 @@ import type { Representation } from '../http/types.js';
 import type { RangeReader, Resource } from './types.js';
 
 /**
- * A Resource over bytes in memory (the pages' assets, tests): reads copy from the buffer on the spot.
+ * A Resource over bytes in memory (the pages' assets, tests): reads copy from the buffer on the event loop.
  * `representation` gives the mtime and, if wanted, a strong ETag and a Content-Type.
  */
 export function bufferResource(bytes: Uint8Array, representation: Omit<Representation, 'size'>): Resource {

@@ -36,8 +36,8 @@ class TurnCounter {
 
 interface ReadRecord {
   length: number;
-  /** Done on the spot: the source's readNow took it. */
-  inline: boolean;
+  /** Read now, on the event loop: the source's readNow took it. */
+  now: boolean;
   turn: number;
 }
 
@@ -56,7 +56,7 @@ class RecordingSource implements Source {
       ...resource,
       readRange: (start, end) => {
         const inner = resource.readRange(start, end);
-        const record = (length: number, inline: boolean) => this.records.push({ length, inline, turn: this.turns?.turn ?? 0 });
+        const record = (length: number, now: boolean) => this.records.push({ length, now, turn: this.turns?.turn ?? 0 });
         const reader: RangeReader = {
           read: (buffer, length) => {
             record(length, false);
@@ -270,7 +270,7 @@ describe('the body executor: pooled buffers, reads sized by the client', () => {
     agent.destroy();
     assert.ok(reply.body.equals(offsetBytes(0, SIZE)));
     const records = source.records;
-    assert.ok(records.every((r) => r.inline), `${records.filter((r) => !r.inline).length} of ${records.length} reads on the thread pool`);
+    assert.ok(records.every((r) => r.now), `${records.filter((r) => !r.now).length} of ${records.length} reads on the thread pool`);
     // Without the bound, reads on the spot into writes the kernel takes at once would send MiBs in one
     // turn, every other connection waiting.
     const perTurn = new Map<number, number>();

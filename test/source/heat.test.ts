@@ -92,14 +92,14 @@ describe('file resources read on the spot what was read lately', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  /** One read of a range, as the sender does it: on the spot if the source offers to, else waited for. */
-  async function preadNow(resource: Resource, position: number, length: number): Promise<{ inline: boolean; bytes: Buffer }> {
+  /** One read of a range, as the sender does it: now, on the event loop, if the source offers to, else waited for. */
+  async function readOnce(resource: Resource, position: number, length: number): Promise<{ now: boolean; bytes: Buffer }> {
     const buffer = Buffer.alloc(length);
     const reader = resource.readRange(position, position + length - 1);
     try {
-      const now = reader.readNow?.(buffer, length);
-      if (now !== undefined) return { inline: true, bytes: buffer.subarray(0, now) };
-      return { inline: false, bytes: buffer.subarray(0, await reader.read(buffer, length)) };
+      const count = reader.readNow?.(buffer, length);
+      if (count !== undefined) return { now: true, bytes: buffer.subarray(0, count) };
+      return { now: false, bytes: buffer.subarray(0, await reader.read(buffer, length)) };
     } finally {
       reader.close();
     }
@@ -112,15 +112,15 @@ describe('file resources read on the spot what was read lately', () => {
     const resource = fileResource(file, { hot });
     file.unref();
     try {
-      const first = await preadNow(resource, 2 * MiB + 7, 300 * KiB);
-      assert.equal(first.inline, false);
-      const again = await preadNow(resource, 2 * MiB + 7, 300 * KiB);
-      assert.equal(again.inline, true);
+      const first = await readOnce(resource, 2 * MiB + 7, 300 * KiB);
+      assert.equal(first.now, false);
+      const again = await readOnce(resource, 2 * MiB + 7, 300 * KiB);
+      assert.equal(again.now, true);
       assert.ok(again.bytes.equals(first.bytes));
       assert.equal(first.bytes[0], ((2 * MiB + 7) * 13) % 251);
-      const elsewhere = await preadNow(resource, 3 * MiB + 100, 1000);
-      assert.equal(elsewhere.inline, false, 'bytes not read yet');
-      const atEnd = await preadNow(resource, 4 * MiB - 10, 100);
+      const elsewhere = await readOnce(resource, 3 * MiB + 100, 1000);
+      assert.equal(elsewhere.now, false, 'bytes not read yet');
+      const atEnd = await readOnce(resource, 4 * MiB - 10, 100);
       assert.equal(atEnd.bytes.length, 10, 'a read past the end returns what there is');
     } finally {
       resource.release();
@@ -146,17 +146,17 @@ describe('file resources read on the spot what was read lately', () => {
     const resource = fileResource(file, { recent: true }); // no HotReads: a source with hotReads false
     file.unref();
     try {
-      await preadNow(resource, 100, 1000);
-      assert.equal((await preadNow(resource, 100, 1000)).inline, false);
+      await readOnce(resource, 100, 1000);
+      assert.equal((await readOnce(resource, 100, 1000)).now, false);
     } finally {
       resource.release();
     }
     const source = new FileSource(dir, { cacheTtl: 0 });
     const first = (await source.lookup('f.mp4'))!;
-    await preadNow(first, 0, 1000);
+    await readOnce(first, 0, 1000);
     first.release();
     const second = (await source.lookup('f.mp4'))!;
-    assert.equal((await preadNow(second, 0, 1000)).inline, false);
+    assert.equal((await readOnce(second, 0, 1000)).now, false);
     second.release();
   });
 });

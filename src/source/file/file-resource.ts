@@ -5,7 +5,7 @@ import type { RangeReader, Resource } from '../types.js';
 import type { HotReads } from './hot-reads.js';
 import { openShared, type SharedFd } from './shared-fd.js';
 
-/** How a file resource reads: on the spot when the source's HotReads say so, else on the thread pool. */
+/** How a file resource reads: on the event loop when the source's HotReads say so, else on the thread pool. */
 export interface FileReadPolicy {
   /** The source's hot-read policy; none: every read goes to the thread pool. */
   hot?: HotReads;

@@ -21,7 +21,7 @@ export interface FileSourceOptions {
   /**
    * How long a looked-up file stays open after its last request, in ms (default 1000; 0: no cache).
    * See open-file-cache.ts: hits skip realpath, open and fstat, and are revalidated with one stat of
-   * the path on the spot, which on a slow network filesystem blocks: set 0 there.
+   * the path on the event loop, which on a slow network filesystem blocks: set 0 there.
    */
   cacheTtl?: number;
   /**
@@ -30,7 +30,7 @@ export interface FileSourceOptions {
    */
   cacheSize?: number;
   /**
-   * Read on the spot, not on the thread pool, the bytes read within the last minute, which the page
+   * Read on the event loop, not on the thread pool, the bytes read within the last minute, which the page
    * cache all but surely still holds (default: true, unless cacheTtl is 0). A read from the cache is
    * quicker than the hop to the thread pool; a guess gone wrong makes the event loop wait for the
    * disk, or, on a network filesystem, for the network: set false there.

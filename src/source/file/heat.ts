@@ -1,11 +1,11 @@
 /**
  * Which parts of a file this process has read lately, and so can read again without waiting on a disk.
  *
- * A read is cheapest done on the spot: from the page cache a pread copies at memory speed, while the
+ * A read is cheapest done on the event loop: from the page cache a pread copies at memory speed, while the
  * trip to the thread pool and back costs more than the copy and holds a response up (the benchmark's
  * seek storm, measured with one server on one core: 2,500 random 1 MiB ranges a second through the
- * thread pool, 3,370 read on the spot). nginx reads on the spot always, and its event loop waits
- * whenever the disk does. We read on the spot only bytes we read ourselves within the last minute:
+ * thread pool, 3,370 read on the event loop). nginx reads on the event loop always, and its event loop waits
+ * whenever the disk does. We read on the event loop only bytes we read ourselves within the last minute:
  * what a busy video server serves again and again (the first MiB of every file, the parts of a popular
  * video everyone watches) and what is all but certain to still be cached. If that turns out wrong (the
  * pages were evicted), the reads that find out are slow, and two of them within ten seconds make the
@@ -21,7 +21,7 @@
 /** Blocks read within this long count as cached. */
 export const HOT_MS = 60_000;
 /**
- * A read on the spot that took longer than this may have gone to the disk. From the page cache a 1 MiB
+ * A read on the event loop that took longer than this may have gone to the disk. From the page cache a 1 MiB
  * read takes 0.1-0.3 ms here, but one in about 10,000 takes up to 10 ms when the thread is preempted,
  * and more under a storm of network interrupts on the same core: so a slow read counts only if the
  * process did read from a disk meanwhile (see hot-reads.ts).
@@ -73,7 +73,7 @@ export class Heat {
   }
 
   /**
-   * A read on the spot went to the disk: the second within SLOW_WINDOW_MS makes the map forget the file,
+   * A read on the event loop went to the disk: the second within SLOW_WINDOW_MS makes the map forget the file,
    * since its pages are being evicted. Reads then go to the thread pool, and mark what they bring in.
    */
   slowRead(now: number): void {

@@ -4,7 +4,7 @@ import { HeatMaps, SLOW_READ_MS, type Heat } from './heat.js';
 import type { SharedFd } from './shared-fd.js';
 
 /**
- * Which reads a file source does on the spot rather than on the thread pool, where the hop there and
+ * Which reads a file source does on the event loop rather than on the thread pool, where the hop there and
  * back costs more than a read from the page cache: bytes of this file read within the last minute
  * (heat.ts), and, on a file served within the last second (an open-file cache hit), reads of at most
  * 64 KiB inside its first MiB. Every player reads that region first (Safari's probe, the ftyp and moov
@@ -26,7 +26,7 @@ export class HotReads {
   }
 
   /**
-   * Reads on the spot when the bytes are known to be cached, returning the count; undefined when they
+   * Reads on the event loop when the bytes are known to be cached, returning the count; undefined when they
    * are not (the caller reads on the thread pool). `recent`: the file was served within the last
    * second, so its first MiB counts as cached.
    */

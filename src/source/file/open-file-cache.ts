@@ -21,7 +21,7 @@ const RECHECK_MS = 1;
 /**
  * Descriptors of files looked up lately, kept open for the next requests, like nginx's
  * open_file_cache: a hit skips realpath, open and fstat on the thread pool and is revalidated instead
- * with one stat of the path on the spot (shared by the hits of the same millisecond), so a changed or
+ * with one stat of the path on the event loop (shared by the hits of the same millisecond), so a changed or
  * replaced file is seen by every request a millisecond later. That stat blocks the event loop for the
  * time of a metadata lookup (microseconds from the kernel's cache; on a slow network filesystem, turn
  * the cache off).

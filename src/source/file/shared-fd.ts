@@ -10,7 +10,7 @@ import type { Heat } from './heat.js';
 export class SharedFd {
   private refs = 1;
   private tag: string | undefined;
-  /** What of this version of the file was read lately, when the source reads hot bytes on the spot. */
+  /** What of this version of the file was read lately, when the source reads hot bytes on the event loop. */
   heat: Heat | undefined;
 
   constructor(
