@@ -15,6 +15,8 @@ serve: serves the videos in <dir> over HTTP with full range and conditional supp
   /media/<path>     the file's bytes (?download=1 to download)
   /api/library      the catalog as JSON
   /healthz          200 ok when the folder can be served
+  stdout carries only the access log, one JSON object per line; everything else (where it
+  serves, the scan, warnings, errors) goes to stderr.
 
 sign: prints a link to /media/<path> that works until --ttl from now, or with --prefix,
   the query string that opens every file under the folder <path> (append it to their URLs).
@@ -33,7 +35,7 @@ Options:
   --secret <s>      require signed links for file bytes; repeat it (or set SEEKABLE_SECRET to
                     "new,old") to accept old links while rotating; the first one signs
   --ttl <time>      how long a signed link works: 90s, 15m, 1h, 7d (default 1h)
-  --quiet           no access log (by default one JSON line per request on stdout)
+  --quiet           no access log (stdout stays empty)
   --headers-timeout <time>  time a client has to send its request headers (default 10s)
   --idle-timeout <time>     close connections with nothing moving for this long (default 60s; 0: never)
   --max-connections <n>     refuse connections beyond this many (default 10000)

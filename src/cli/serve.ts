@@ -8,6 +8,14 @@ import { listen } from './listen.js';
 import type { ServeConfig } from './options.js';
 import { UsageError } from './usage-error.js';
 
+/*
+ * One format per stream: stdout carries the access log alone, one JSON object per line, so that
+ * `seekable serve dir | jq` or a log shipper never meets anything else; every line meant for a person
+ * (where it serves, the scan, warnings, closing) goes to stderr.
+ */
+const tell = (line: string) => console.error(line);
+const logRequest = (entry: object) => process.stdout.write(`${JSON.stringify(entry)}\n`);
+
 async function checkFolder(root: string): Promise<void> {
   let info;
   try {
@@ -32,7 +40,7 @@ function servingLine(config: ServeConfig, port: number): string {
 
 /** `seekable serve` in this process: alone, or as one worker of `--workers N`. */
 export async function serve(config: ServeConfig): Promise<void> {
-  if (config.secrets.length > 0) console.log('seekable: signed links required for file bytes');
+  if (config.secrets.length > 0) tell('seekable: signed links required for file bytes');
   await checkFolder(config.root);
   const app = createApp({
     root: config.root,
@@ -43,17 +51,17 @@ export async function serve(config: ServeConfig): Promise<void> {
     posters: config.posters,
     secrets: config.secrets,
     // One worker reports the scan; every worker scans (each has its own catalog, sharing the cache file).
-    onScanProgress: cluster.isPrimary || cluster.worker?.id === 1 ? progressReporter(process.stderr, (line) => console.log(line)) : undefined,
+    onScanProgress: cluster.isPrimary || cluster.worker?.id === 1 ? progressReporter(process.stderr, tell) : undefined,
   });
-  const listener = config.quiet ? app : withAccessLog(app, (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`));
+  const listener = config.quiet ? app : withAccessLog(app, logRequest);
   const server = createMediaServer(listener, config.limits);
   await listen(server, config.host, config.port);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   // With workers, the primary says where once; a worker says nothing of its own.
-  if (cluster.isPrimary) console.log(servingLine(config, port));
+  if (cluster.isPrimary) tell(servingLine(config, port));
   // The pages serve what is known while the first scan runs; a failed scan is one line, not a crash.
-  app.catalog.refresh().catch((err: unknown) => console.error(`seekable: scanning failed: ${err instanceof Error ? err.message : err}`));
+  app.catalog.refresh().catch((err: unknown) => tell(`seekable: scanning failed: ${err instanceof Error ? err.message : err}`));
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -64,7 +72,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       return;
     }
     stopping = true;
-    if (cluster.isPrimary) console.log(`seekable: ${signal}, closing`);
+    if (cluster.isPrimary) tell(`seekable: ${signal}, closing`);
     server.close(() => process.exit(0));
     server.closeIdleConnections();
     // Viewers mid-stream would hold the close forever: give them a moment, then cut them.
@@ -87,11 +95,11 @@ export async function servePrimary(config: ServeConfig): Promise<void> {
   cluster.on('listening', (_worker, address) => {
     if (announced) return;
     announced = true;
-    console.log(servingLine(config, address.port));
+    tell(servingLine(config, address.port));
   });
   cluster.on('exit', (worker, code) => {
     if (!stopping && announced) {
-      console.error(`seekable: worker ${worker.process.pid} exited (${code}), starting another`);
+      tell(`seekable: worker ${worker.process.pid} exited (${code}), starting another`);
       start();
       return;
     }
@@ -105,7 +113,7 @@ export async function servePrimary(config: ServeConfig): Promise<void> {
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1);
     stopping = true;
-    console.log(`seekable: ${signal}, closing`);
+    tell(`seekable: ${signal}, closing`);
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
   };
   process.on('SIGINT', () => stop('SIGINT'));

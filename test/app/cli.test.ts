@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -7,27 +6,15 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runCli as run, startCli as start } from '../support/cli.js';
 import { request, waitFor } from '../support/http.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const tsx = path.join(repo, 'node_modules/.bin/tsx');
-const cli = path.join(repo, 'src/cli.ts');
-
-function start(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(tsx, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c));
-  child.stderr.on('data', (c: Buffer) => (stderr += c));
-  const exited = once(child, 'exit').then(([code]) => code as number);
-  return { child, exited, out: () => stdout, err: () => stderr };
-}
-
-async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const p = start(args, env);
-  const code = await p.exited;
-  return { code, stdout: p.out(), stderr: p.err() };
+/** Every line of stdout, parsed: it must hold nothing but the access log. */
+function accessLog(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('seekable CLI', () => {
@@ -77,24 +64,25 @@ describe('seekable CLI', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`serves, prints its URL, and closes gracefully on ${signal}`, async () => {
       const p = start(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache')]);
-      const url = await new Promise<string>((resolve, reject) => {
-        p.child.stdout.on('data', () => {
-          const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(p.out());
-          if (m) resolve(m[1]!);
-        });
-        p.exited.then(() => reject(new Error(`exited early: ${p.err()}`)));
-      });
-      const health = await request(`${url}healthz`);
-      assert.equal(health.status, 200);
-      const media = await request(`${url}media/a.mp4`, { headers: { Range: 'bytes=1-2' } });
-      assert.equal(media.body.toString(), 'yt');
-      p.child.kill(signal);
-      assert.equal(await p.exited, 0);
-      assert.equal(p.err(), '');
-      // The access log: one JSON line per request on stdout.
-      const log = p.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      try {
+        const [, url] = await p.waitForStderr(/at (http:\/\/127\.0\.0\.1:\d+\/)\n/);
+        const health = await request(`${url}healthz`);
+        assert.equal(health.status, 200);
+        const media = await request(`${url}media/a.mp4`, { headers: { Range: 'bytes=1-2' } });
+        assert.equal(media.body.toString(), 'yt');
+        p.child.kill(signal);
+        assert.equal(await p.exited, 0);
+      } finally {
+        p.child.kill('SIGKILL'); // only if a failure above left it running
+      }
+      // stderr: the lines for people, and nothing else (no warning, no stack trace).
+      for (const line of p.err().trimEnd().split('\n')) {
+        assert.match(line, new RegExp(`^seekable: (serving .* at http://|\\d+ media files scanned|${signal}, closing$)`));
+      }
+      assert.match(p.err(), new RegExp(`\nseekable: ${signal}, closing\n$`));
+      // stdout: the access log alone, one JSON object per request.
       assert.deepEqual(
-        log.map((e) => [e.method, e.path, e.status, e.range]),
+        accessLog(p.out()).map((e) => [e.method, e.path, e.status, e.range]),
         [
           ['GET', '/healthz', 200, undefined],
           ['GET', '/media/a.mp4', 206, 'bytes=1-2'],
@@ -107,15 +95,10 @@ describe('seekable CLI', () => {
     const secret = 'a-secret-of-enough-length';
     const p = start(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--secret', secret]);
     try {
-      const base = await new Promise<string>((resolve, reject) => {
-        p.child.stdout.on('data', () => {
-          const m = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(p.out());
-          if (m) resolve(m[1]!);
-        });
-        p.exited.then(() => reject(new Error(`exited early: ${p.err()}`)));
-      });
+      const [, base] = await p.waitForStderr(/at (http:\/\/127\.0\.0\.1:\d+)\//);
+      assert.match(p.err(), /^seekable: signed links required for file bytes\n/);
       assert.equal((await request(`${base}/media/a.mp4`)).status, 403);
-      const signed = await run(['sign', 'a.mp4', '--ttl', '5m', '--base-url', base], { SEEKABLE_SECRET: `${secret},an-old-secret-being-rotated` });
+      const signed = await run(['sign', 'a.mp4', '--ttl', '5m', '--base-url', base!], { SEEKABLE_SECRET: `${secret},an-old-secret-being-rotated` });
       assert.equal(signed.code, 0);
       assert.match(signed.stdout, new RegExp(`^${base}/media/a\\.mp4\\?exp=\\d+&sig=[\\w-]{43}\\n$`));
       const r = await request(signed.stdout.trim());
@@ -128,9 +111,10 @@ describe('seekable CLI', () => {
       p.child.kill('SIGTERM');
       await p.exited;
     }
+    assert.deepEqual(accessLog(p.out()).map((e) => e.status), [403, 200, 200]);
   });
 
-  /** Processes whose command line mentions `marker`: the CLI, its cluster primary and workers. */
+  /** Processes whose command line mentions `marker`: the CLI's cluster primary and workers. */
   function processesWith(marker: string): number[] {
     return readdirSync('/proc')
       .filter((d) => /^\d+$/.test(d))
@@ -147,20 +131,18 @@ describe('seekable CLI', () => {
   it('--workers 2: one process tree on one port, closed whole by SIGTERM', { timeout: 30_000 }, async () => {
     const cacheDir = path.join(dir, '.cache-workers');
     const p = start(['serve', dir, '--port', '0', '--cache-dir', cacheDir, '--workers', '2', '--quiet']);
-    const url = await new Promise<string>((resolve, reject) => {
-      p.child.stdout.on('data', () => {
-        const m = /at (http:\/\/127\.0\.0\.1:\d+\/) with 2 workers\n/.exec(p.out());
-        if (m) resolve(m[1]!);
-      });
-      p.exited.then(() => reject(new Error(`exited early: ${p.err()}`)));
-    });
-    const replies = await Promise.all(Array.from({ length: 20 }, () => request(`${url}media/a.mp4`, { headers: { Range: 'bytes=0-1' } })));
-    assert.ok(replies.every((r) => r.status === 206 && r.body.toString() === 'by'));
-    // The launcher and the cluster primary, plus two workers: the workers run the same command line.
-    assert.ok(processesWith(cacheDir).length >= 3, `processes: ${processesWith(cacheDir).length}`);
-    assert.equal((p.out().match(/serving/g) ?? []).length, 1);
-    p.child.kill('SIGTERM');
+    try {
+      const [, url] = await p.waitForStderr(/at (http:\/\/127\.0\.0\.1:\d+\/) with 2 workers\n/);
+      const replies = await Promise.all(Array.from({ length: 20 }, () => request(`${url}media/a.mp4`, { headers: { Range: 'bytes=0-1' } })));
+      assert.ok(replies.every((r) => r.status === 206 && r.body.toString() === 'by'));
+      // The cluster primary plus two workers: the workers run the same command line.
+      assert.ok(processesWith(cacheDir).length >= 3, `processes: ${processesWith(cacheDir).length}`);
+      assert.equal((p.err().match(/serving/g) ?? []).length, 1);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
     assert.equal(await p.exited, 0);
+    assert.equal(p.out(), '');
     assert.deepEqual(await waitFor(() => processesWith(cacheDir), (ps) => ps.length === 0), []);
   });
 
@@ -179,18 +161,16 @@ describe('seekable CLI', () => {
     }
   });
 
-  it('--quiet: no access log', async () => {
+  it('--quiet: no access log, stdout stays empty', async () => {
     const p = start(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--quiet']);
-    const url = await new Promise<string>((resolve) => {
-      p.child.stdout.on('data', () => {
-        const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(p.out());
-        if (m) resolve(m[1]!);
-      });
-    });
-    await request(`${url}media/a.mp4`);
-    p.child.kill('SIGTERM');
+    try {
+      const [, url] = await p.waitForStderr(/at (http:\/\/127\.0\.0\.1:\d+\/)/);
+      await request(`${url}media/a.mp4`);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
     await p.exited;
-    assert.ok(!p.out().includes('{'), p.out());
+    assert.equal(p.out(), '');
   });
 
   it('--help prints usage and exits 0', async () => {
