@@ -3,6 +3,7 @@ import cluster from 'node:cluster';
 import { parseCommandLine, USAGE } from './cli/options.js';
 import { serve, servePrimary } from './cli/serve.js';
 import { signedLink } from './cli/sign.js';
+import { HELP_POINTER, UsageError } from './cli/usage-error.js';
 
 async function main(argv: string[]): Promise<void> {
   const config = parseCommandLine(argv, process.env);
@@ -15,5 +16,6 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err: unknown) => {
   // Usage errors and start-up failures alike: one line naming the problem, no stack trace.
   console.error(`seekable: ${err instanceof Error ? err.message : String(err)}`);
+  if (err instanceof UsageError && err.pointToHelp) console.error(HELP_POINTER);
   process.exit(2);
 });

@@ -87,21 +87,44 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
+/**
+ * Finds the first flag typed wrong: unknown, missing its value, or given one it does not take.
+ * Node's parser words these for programmers (and suggests `--` tricks); this names the flag instead.
+ */
+function checkFlags(argv: string[]): void {
+  const { tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    // hasOwn: `--constructor` is not an option just because every object has one.
+    if (!Object.hasOwn(OPTIONS, token.name)) throw new UsageError(`unknown option '${token.rawName}'`, true);
+    const takesValue = OPTIONS[token.name as keyof typeof OPTIONS].type === 'string';
+    if (takesValue && token.value === undefined) throw new UsageError(`option '${token.rawName}' needs a value`, true);
+    // `--port --quiet`: the next flag was taken as the value. A value starting with "-" must be
+    // attached (`--secret=-x…`), as Node's strict parser requires.
+    if (takesValue && !token.inlineValue && token.value!.startsWith('-')) {
+      throw new UsageError(`option '${token.rawName}' needs a value, not '${token.value}' (to give one starting with "-", write ${token.rawName}=<value>)`, true);
+    }
+    if (!takesValue && token.value !== undefined) throw new UsageError(`option '${token.rawName}' takes no value`, true);
+  }
+}
+
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig | 'help' {
+  checkFlags(argv);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    // checkFlags has caught what it knows; whatever else the parser refuses is still the user's to fix.
+    throw new UsageError((err as Error).message, true);
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   const [command, target, ...rest] = positionals;
   if (command !== 'serve' && command !== 'sign') {
-    throw new UsageError(command === undefined ? 'missing command: seekable serve <dir>' : `unknown command '${command}'`);
+    throw new UsageError(command === undefined ? 'missing command: seekable serve <dir>' : `unknown command '${command}'`, true);
   }
-  if (target === undefined) throw new UsageError(command === 'serve' ? 'missing <dir>: seekable serve <dir>' : 'missing <path>: seekable sign <path>');
-  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  if (target === undefined) throw new UsageError(command === 'serve' ? 'missing <dir>: seekable serve <dir>' : 'missing <path>: seekable sign <path>', true);
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`, true);
   const secrets = (values.secret ?? (env.SEEKABLE_SECRET ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
   if (secrets.some((s) => s.length < 16)) throw new UsageError('a secret must be at least 16 characters long');
 
