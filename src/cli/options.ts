@@ -22,7 +22,8 @@ sign: prints a link to /media/<path> that works until --ttl from now, or with --
   the query string that opens every file under the folder <path> (append it to their URLs).
 
 Options:
-  --host <addr>     address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --host <addr>     address to listen on (default 127.0.0.1; 0.0.0.0 or :: for every interface,
+                    and then the URLs of this machine's addresses are printed)
   --port <n>        port to listen on (default 8080; 0 picks a free one)
   --cache-dir <dir> where the catalog cache and posters are kept
                     (default $XDG_CACHE_HOME/seekable, else ~/.cache/seekable)

@@ -6,6 +6,7 @@ import { withAccessLog } from '../serve/access-log.js';
 import { createMediaServer } from '../serve/create-server.js';
 import { listen } from './listen.js';
 import type { ServeConfig } from './options.js';
+import { isEveryInterface, servingUrls } from './urls.js';
 import { UsageError } from './usage-error.js';
 
 /*
@@ -32,10 +33,12 @@ async function checkFolder(root: string): Promise<void> {
   }
 }
 
-function servingLine(config: ServeConfig, port: number): string {
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+/** Where it serves: one URL on its line, or, listening on every interface, one per line below. */
+function servingMessage(config: ServeConfig, port: number): string {
+  const urls = servingUrls(config.host, port);
   const workers = config.workers > 1 ? ` with ${config.workers} workers` : '';
-  return `seekable: serving ${config.root} at http://${host}:${port}/${workers}`;
+  if (!isEveryInterface(config.host)) return `seekable: serving ${config.root} at ${urls[0]}${workers}`;
+  return `seekable: serving ${config.root}${workers} on every interface, at:\n${urls.map((url) => `  ${url}`).join('\n')}`;
 }
 
 /** `seekable serve` in this process: alone, or as one worker of `--workers N`. */
@@ -59,7 +62,7 @@ export async function serve(config: ServeConfig): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   // With workers, the primary says where once; a worker says nothing of its own.
-  if (cluster.isPrimary) tell(servingLine(config, port));
+  if (cluster.isPrimary) tell(servingMessage(config, port));
   // The pages serve what is known while the first scan runs; a failed scan is one line, not a crash.
   app.catalog.refresh().catch((err: unknown) => tell(`seekable: scanning failed: ${err instanceof Error ? err.message : err}`));
 
@@ -95,7 +98,7 @@ export async function servePrimary(config: ServeConfig): Promise<void> {
   cluster.on('listening', (_worker, address) => {
     if (announced) return;
     announced = true;
-    tell(servingLine(config, address.port));
+    tell(servingMessage(config, address.port));
   });
   cluster.on('exit', (worker, code) => {
     if (!stopping && announced) {
