@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli as run, startCli as start } from '../support/cli.js';
@@ -79,6 +79,14 @@ describe('seekable CLI', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('a host that is none of this machine\'s addresses: the reason, exit code 2', async (t) => {
+    const host = '203.0.113.77'; // TEST-NET-3: binding to it sends nothing anywhere
+    if (Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === host))) return t.skip(`${host} is local here`);
+    const r = await run(['serve', dir, '--host', host, '--port', '0']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, `seekable: cannot listen on host '${host}' (EADDRNOTAVAIL: no interface has that address)\n`);
   });
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
