@@ -40,7 +40,9 @@ Options:
   --headers-timeout <time>  time a client has to send its request headers (default 10s)
   --idle-timeout <time>     close connections with nothing moving for this long (default 60s; 0: never)
   --max-connections <n>     refuse connections beyond this many (default 10000)
-  -h, --help        this text`;
+  -h, --help        this text
+
+Through npm start, options go after "--": npm start -- --port 8081`;
 
 export interface ServeConfig {
   command: 'serve';

@@ -58,7 +58,7 @@ export async function serve(config: ServeConfig): Promise<void> {
   });
   const listener = config.quiet ? app : withAccessLog(app, logRequest);
   const server = createMediaServer(listener, config.limits);
-  await listen(server, config.host, config.port);
+  await listen(server, config.host, config.port, process.env);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   // With workers, the primary says where once; a worker says nothing of its own.

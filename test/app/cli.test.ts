@@ -81,6 +81,19 @@ describe('seekable CLI', () => {
     }
   });
 
+  it('a port in use under npm start: the hint in the form npm start needs', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const r = await run(['serve', dir, '--port', String(port)], { npm_lifecycle_event: 'start' });
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, `seekable: port ${port} on 127.0.0.1 is already in use (try npm start -- --port ${port + 1})\n`);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('a host that is none of this machine\'s addresses: the reason, exit code 2', async (t) => {
     const host = '203.0.113.77'; // TEST-NET-3: binding to it sends nothing anywhere
     if (Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === host))) return t.skip(`${host} is local here`);

@@ -18,7 +18,7 @@ describe('listenFailure', () => {
   ];
   for (const [what, err, host, port, message] of cases) {
     it(`${what}: says why, with the code`, () => {
-      const result = listenFailure(err, host, port);
+      const result = listenFailure(err, host, port, {});
       assert.ok(result instanceof UsageError); // one line and exit code 2, never a stack trace
       assert.equal(result.message, message);
     });
