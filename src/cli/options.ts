@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { normalizeBasePath } from '../app/routes.js';
 import type { ServerLimits } from '../serve/create-server.js';
 import { parseDuration } from '../serve/signing.js';
 import { UsageError } from './usage-error.js';
@@ -25,6 +26,8 @@ Options:
   --host <addr>     address to listen on (default 127.0.0.1; 0.0.0.0 or :: for every interface,
                     and then the URLs of this machine's addresses are printed)
   --port <n>        port to listen on (default 8080; 0 picks a free one)
+  --base-path <path>        serve everything under this path (e.g. /videos), for a reverse proxy
+                    that forwards /videos/... as it is
   --cache-dir <dir> where the catalog cache and posters are kept
                     (default $XDG_CACHE_HOME/seekable, else ~/.cache/seekable)
   --no-posters      do not make poster images with ffmpeg
@@ -49,6 +52,8 @@ export interface ServeConfig {
   root: string;
   host: string;
   port: number;
+  /** "" or "/videos": the prefix of every route and link. */
+  basePath: string;
   dotfiles: boolean;
   hardLinks: boolean;
   fileCacheMs: number;
@@ -73,6 +78,7 @@ export interface SignConfig {
 const OPTIONS = {
   host: { type: 'string', default: '127.0.0.1' },
   port: { type: 'string', default: '8080' },
+  'base-path': { type: 'string', default: '' },
   dotfiles: { type: 'boolean', default: false },
   'no-hardlinks': { type: 'boolean', default: false },
   'file-cache': { type: 'string', default: '1s' },
@@ -150,6 +156,12 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeC
   if (!/^\d+$/.test(values['max-connections']) || maxConnections < 1) {
     throw new UsageError(`--max-connections must be a whole number above 0, not '${values['max-connections']}'`);
   }
+  let basePath: string;
+  try {
+    basePath = normalizeBasePath(values['base-path']);
+  } catch {
+    throw new UsageError(`--base-path must be a path like /videos, with no "." or ".." in it, not '${values['base-path']}'`);
+  }
   const workers = values.workers === 'auto' ? availableParallelism() : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
     throw new UsageError(`--workers must be a whole number from 1 to 256, or auto, not '${values.workers}'`);
@@ -160,6 +172,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeC
     workers,
     host: values.host,
     port,
+    basePath,
     dotfiles: values.dotfiles,
     hardLinks: !values['no-hardlinks'],
     fileCacheMs: seconds('file-cache', 0),

@@ -35,7 +35,7 @@ async function checkFolder(root: string): Promise<void> {
 
 /** Where it serves: one URL on its line, or, listening on every interface, one per line below. */
 function servingMessage(config: ServeConfig, port: number): string {
-  const urls = servingUrls(config.host, port);
+  const urls = servingUrls(config.host, port).map((url) => (config.basePath === '' ? url : `${url}${config.basePath.slice(1)}/`));
   const workers = config.workers > 1 ? ` with ${config.workers} workers` : '';
   if (!isEveryInterface(config.host)) return `seekable: serving ${config.root} at ${urls[0]}${workers}`;
   return `seekable: serving ${config.root}${workers} on every interface, at:\n${urls.map((url) => `  ${url}`).join('\n')}`;
@@ -47,6 +47,7 @@ export async function serve(config: ServeConfig): Promise<void> {
   await checkFolder(config.root);
   const app = createApp({
     root: config.root,
+    basePath: config.basePath,
     dotfiles: config.dotfiles,
     hardLinks: config.hardLinks,
     cacheTtl: config.fileCacheMs,

@@ -34,6 +34,7 @@ describe('seekable CLI', () => {
     ['a bad --ttl', ['sign', 'a.mp4', '--secret', 'x'.repeat(16), '--ttl', 'soon'], /^seekable: --ttl must be a duration/],
     ['a bad --idle-timeout', ['serve', '.', '--idle-timeout', 'never'], /^seekable: --idle-timeout must be a duration like 10s or 2m \(0: never\), not 'never'\n$/],
     ['a bad --workers', ['serve', '.', '--workers', 'many'], /^seekable: --workers must be a whole number from 1 to 256, or auto, not 'many'\n$/],
+    ['a bad --base-path', ['serve', '.', '--base-path', '/a/../b'], /^seekable: --base-path must be a path like \/videos, with no "\." or "\.\." in it, not '\/a\/\.\.\/b'\n$/],
     ['a bad --max-connections', ['serve', '.', '--max-connections', '0'], /^seekable: --max-connections must be a whole number above 0/],
   ];
   // Mistakes in how the command was typed: the problem, then where the options are told.
@@ -212,6 +213,19 @@ describe('seekable CLI', () => {
     }
     await p.exited;
     assert.equal(p.out(), '');
+  });
+
+  it('--base-path: every route under it, and the URL printed includes it', async () => {
+    const p = start(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--base-path', 'videos/', '--quiet']);
+    try {
+      const [, url, origin] = await p.waitForStderr(/at ((http:\/\/127\.0\.0\.1:\d+)\/videos\/)\n/);
+      assert.equal((await request(`${url}media/a.mp4`)).body.toString(), 'bytes');
+      assert.equal((await request(`${url}healthz`)).status, 200);
+      assert.equal((await request(`${origin}/media/a.mp4`)).status, 404);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    assert.equal(await p.exited, 0);
   });
 
   it('--help prints usage and exits 0', async () => {
