@@ -111,28 +111,34 @@ function checkFlags(argv: string[]): void {
     // `--port --quiet`: the next flag was taken as the value. A value starting with "-" must be
     // attached (`--secret=-x…`), as Node's strict parser requires.
     if (takesValue && !token.inlineValue && token.value!.startsWith('-')) {
-      throw new UsageError(`option '${token.rawName}' needs a value, not '${token.value}' (to give one starting with "-", write ${token.rawName}=<value>)`, true);
+      throw new UsageError(
+        `option '${token.rawName}' needs a value, not '${token.value}' (to give one starting with "-", write ${token.rawName}=<value>)`,
+        true,
+      );
     }
     if (!takesValue && token.value !== undefined) throw new UsageError(`option '${token.rawName}' takes no value`, true);
   }
 }
 
-export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig | 'help' {
-  checkFlags(argv);
-  let parsed;
+function parseFlags(argv: string[]) {
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
   } catch (err) {
     // checkFlags has caught what it knows; whatever else the parser refuses is still the user's to fix.
     throw new UsageError((err as Error).message, true);
   }
-  const { values, positionals } = parsed;
+}
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig | 'help' {
+  checkFlags(argv);
+  const { values, positionals } = parseFlags(argv);
   if (values.help) return 'help';
   const [command, target, ...rest] = positionals;
   if (command !== 'serve' && command !== 'sign') {
     throw new UsageError(command === undefined ? 'missing command: seekable serve <dir>' : `unknown command '${command}'`, true);
   }
-  if (target === undefined) throw new UsageError(command === 'serve' ? 'missing <dir>: seekable serve <dir>' : 'missing <path>: seekable sign <path>', true);
+  if (target === undefined)
+    throw new UsageError(command === 'serve' ? 'missing <dir>: seekable serve <dir>' : 'missing <path>: seekable sign <path>', true);
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`, true);
   const secrets = (values.secret ?? (env.SEEKABLE_SECRET ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
   if (secrets.some((s) => s.length < 16)) throw new UsageError('a secret must be at least 16 characters long');
@@ -149,7 +155,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeC
   if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${values.port}'`);
   const seconds = (flag: 'headers-timeout' | 'idle-timeout' | 'file-cache', min: number) => {
     const value = parseDuration(values[flag]);
-    if (value === undefined || value < min) throw new UsageError(`--${flag} must be a duration like 10s or 2m${min > 0 ? '' : ' (0: never)'}, not '${values[flag]}'`);
+    if (value === undefined || value < min)
+      throw new UsageError(`--${flag} must be a duration like 10s or 2m${min > 0 ? '' : ' (0: never)'}, not '${values[flag]}'`);
     return value * 1000;
   };
   const maxConnections = Number(values['max-connections']);

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import type { Stats } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
 import { createApp } from '../app/app.js';
 import { progressReporter } from '../app/progress.js';
@@ -18,7 +19,7 @@ const tell = (line: string) => console.error(line);
 const logRequest = (entry: object) => process.stdout.write(`${JSON.stringify(entry)}\n`);
 
 async function checkFolder(root: string): Promise<void> {
-  let info;
+  let info: Stats;
   try {
     info = await stat(root);
   } catch (err) {

@@ -32,9 +32,17 @@ describe('seekable CLI', () => {
     ['sign without a secret', ['sign', 'a.mp4'], /^seekable: no secret: pass --secret or set SEEKABLE_SECRET\n$/],
     ['a short secret', ['serve', '.', '--secret', 'short'], /^seekable: a secret must be at least 16 characters long\n$/],
     ['a bad --ttl', ['sign', 'a.mp4', '--secret', 'x'.repeat(16), '--ttl', 'soon'], /^seekable: --ttl must be a duration/],
-    ['a bad --idle-timeout', ['serve', '.', '--idle-timeout', 'never'], /^seekable: --idle-timeout must be a duration like 10s or 2m \(0: never\), not 'never'\n$/],
+    [
+      'a bad --idle-timeout',
+      ['serve', '.', '--idle-timeout', 'never'],
+      /^seekable: --idle-timeout must be a duration like 10s or 2m \(0: never\), not 'never'\n$/,
+    ],
     ['a bad --workers', ['serve', '.', '--workers', 'many'], /^seekable: --workers must be a whole number from 1 to 256, or auto, not 'many'\n$/],
-    ['a bad --base-path', ['serve', '.', '--base-path', '/a/../b'], /^seekable: --base-path must be a path like \/videos, with no "\." or "\.\." in it, not '\/a\/\.\.\/b'\n$/],
+    [
+      'a bad --base-path',
+      ['serve', '.', '--base-path', '/a/../b'],
+      /^seekable: --base-path must be a path like \/videos, with no "\." or "\.\." in it, not '\/a\/\.\.\/b'\n$/,
+    ],
     ['a bad --max-connections', ['serve', '.', '--max-connections', '0'], /^seekable: --max-connections must be a whole number above 0/],
   ];
   // Mistakes in how the command was typed: the problem, then where the options are told.
@@ -44,7 +52,11 @@ describe('seekable CLI', () => {
     ['an unknown short flag', ['serve', '.', '-x'], "unknown option '-x'"],
     ['a flag named like an object property', ['serve', '.', '--constructor'], "unknown option '--constructor'"],
     ['a flag missing its value', ['serve', '.', '--port'], "option '--port' needs a value"],
-    ['a flag followed by another flag instead of its value', ['serve', '.', '--port', '--quiet'], `option '--port' needs a value, not '--quiet' (to give one starting with "-", write --port=<value>)`],
+    [
+      'a flag followed by another flag instead of its value',
+      ['serve', '.', '--port', '--quiet'],
+      `option '--port' needs a value, not '--quiet' (to give one starting with "-", write --port=<value>)`,
+    ],
     ['a value given to a switch', ['serve', '.', '--quiet=yes'], "option '--quiet' takes no value"],
     ['no command', [], 'missing command: seekable serve <dir>'],
     ['an unknown command', ['server', '.'], "unknown command 'server'"],
@@ -95,7 +107,7 @@ describe('seekable CLI', () => {
     }
   });
 
-  it('a host that is none of this machine\'s addresses: the reason, exit code 2', async (t) => {
+  it("a host that is none of this machine's addresses: the reason, exit code 2", async (t) => {
     const host = '203.0.113.77'; // TEST-NET-3: binding to it sends nothing anywhere
     if (Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === host))) return t.skip(`${host} is local here`);
     const r = await run(['serve', dir, '--host', host, '--port', '0']);
@@ -153,7 +165,10 @@ describe('seekable CLI', () => {
       p.child.kill('SIGTERM');
       await p.exited;
     }
-    assert.deepEqual(accessLog(p.out()).map((e) => e.status), [403, 200, 200]);
+    assert.deepEqual(
+      accessLog(p.out()).map((e) => e.status),
+      [403, 200, 200],
+    );
   });
 
   /** Processes whose command line mentions `marker`: the CLI's cluster primary and workers. */
@@ -185,7 +200,13 @@ describe('seekable CLI', () => {
     }
     assert.equal(await p.exited, 0);
     assert.equal(p.out(), '');
-    assert.deepEqual(await waitFor(() => processesWith(cacheDir), (ps) => ps.length === 0), []);
+    assert.deepEqual(
+      await waitFor(
+        () => processesWith(cacheDir),
+        (ps) => ps.length === 0,
+      ),
+      [],
+    );
   });
 
   it('--workers 2 with the port in use: one line, exit code 2, no worker left behind', { timeout: 30_000 }, async () => {
@@ -197,7 +218,13 @@ describe('seekable CLI', () => {
       const r = await run(['serve', dir, '--port', String(port), '--workers', '2', '--cache-dir', cacheDir]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, new RegExp(`^seekable: port ${port} on 127\\.0\\.0\\.1 is already in use \\(try --port\\)\n`));
-      assert.deepEqual(await waitFor(() => processesWith(cacheDir), (ps) => ps.length === 0), []);
+      assert.deepEqual(
+        await waitFor(
+          () => processesWith(cacheDir),
+          (ps) => ps.length === 0,
+        ),
+        [],
+      );
     } finally {
       blocker.close();
     }
@@ -231,6 +258,6 @@ describe('seekable CLI', () => {
   it('--help prints usage and exits 0', async () => {
     const r = await run(['--help']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^Usage:\n  seekable serve <dir>/);
+    assert.match(r.stdout, /^Usage:\n {2}seekable serve <dir>/);
   });
 });

@@ -23,7 +23,12 @@ describe('seekable serve: one format per stream', () => {
       const port = Number(new URL(url!).port);
       await p.waitForStderr(/^seekable: 1 media files scanned in [\d.]+ s\n/m);
 
-      for (const [pathname, status] of [['/', 200], ['/api/library', 200], ['/watch/clip.mp4', 200], ['/nowhere', 404]] as const) {
+      for (const [pathname, status] of [
+        ['/', 200],
+        ['/api/library', 200],
+        ['/watch/clip.mp4', 200],
+        ['/nowhere', 404],
+      ] as const) {
         assert.equal((await request(`${url}${pathname.slice(1)}`)).status, status);
         asked.push(['GET', pathname, status]);
       }
@@ -47,7 +52,10 @@ describe('seekable serve: one format per stream', () => {
     const lines = p.out().split('\n');
     assert.equal(lines.pop(), '', 'stdout ends with a newline');
     const log = lines.map((line) => JSON.parse(line) as { method: string; path: string; status: number; bytes: number; aborted: boolean });
-    assert.deepEqual(log.map((e) => [e.method, e.path, e.status]), asked);
+    assert.deepEqual(
+      log.map((e) => [e.method, e.path, e.status]),
+      asked,
+    );
     assert.equal(log[5]!.bytes, raw.length); // rawRequest decodes as latin1: one character per byte
     assert.ok(log.every((e) => e.aborted === false));
 

@@ -59,7 +59,9 @@ describe('seekable serve --host 0.0.0.0', () => {
   it('prints a URL per address, the loopback one first, and the loopback one works', async () => {
     const p = startCli(['serve', dir, '--host', '0.0.0.0', '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--quiet']);
     try {
-      const [message, , port] = await p.waitForStderr(/^seekable: serving .* on every interface, at:\n {2}(http:\/\/127\.0\.0\.1:(\d+)\/)\n((?: {2}http:\/\/\S+\n)*)/m);
+      const [message, , port] = await p.waitForStderr(
+        /^seekable: serving .* on every interface, at:\n {2}(http:\/\/127\.0\.0\.1:(\d+)\/)\n((?: {2}http:\/\/\S+\n)*)/m,
+      );
       assert.doesNotMatch(message, /0\.0\.0\.0/);
       for (const url of message.split('\n').slice(1, -1)) {
         assert.match(url, new RegExp(`^ {2}http://(\\d+\\.\\d+\\.\\d+\\.\\d+):${port}/$`)); // IPv4 only for an IPv4 wildcard
