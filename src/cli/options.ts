@@ -35,7 +35,7 @@ Options:
   --no-hardlinks    refuse files that have other hard links (for roots others can write to)
   --workers <n|auto>        processes serving the same port (default 1; auto: one per core)
   --file-cache <time>       keep looked-up files open this long for the next requests (default 1s;
-                    0 turns it off, and reads on the spot too, as network filesystems need)
+                    0 turns it off, and reads on the event loop too, as network filesystems need)
   --secret <s>      require signed links for file bytes; repeat it (or set SEEKABLE_SECRET to
                     "new,old") to accept old links while rotating; the first one signs
   --ttl <time>      how long a signed link works: 90s, 15m, 1h, 7d (default 1h)
