@@ -22,6 +22,7 @@ export function progressReporter(stream: NodeJS.WriteStream, log: (line: string)
     const width = 24;
     const filled = p.total === 0 ? 0 : Math.round((p.done / p.total) * width);
     // A file name is not ours to send to a terminal raw: ESC sequences could retitle it or set the clipboard.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what this replaces
     const name = (p.current ?? '').replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
     const room = Math.max(10, (stream.columns ?? 80) - width - 30);
     const shown = name.length > room ? `…${name.slice(-room + 1)}` : name;

@@ -1,33 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runCli as run, startCli as start } from '../support/cli.js';
 import { request, waitFor } from '../support/http.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const tsx = path.join(repo, 'node_modules/.bin/tsx');
-const cli = path.join(repo, 'src/cli.ts');
-
-function start(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(tsx, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c));
-  child.stderr.on('data', (c: Buffer) => (stderr += c));
-  const exited = once(child, 'exit').then(([code]) => code as number);
-  return { child, exited, out: () => stdout, err: () => stderr };
-}
-
-async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const p = start(args, env);
-  const code = await p.exited;
-  return { code, stdout: p.out(), stderr: p.err() };
+/** Every line of stdout, parsed: it must hold nothing but the access log. */
+function accessLog(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('seekable CLI', () => {
@@ -41,17 +28,50 @@ describe('seekable CLI', () => {
   const usageFailures: [string, string[], RegExp][] = [
     ['a missing directory', ['serve', '/nonexistent/seekable'], /^seekable: no such directory: \/nonexistent\/seekable\n$/],
     ['a file instead of a directory', ['serve', 'package.json'], /^seekable: not a directory: .*package\.json\n$/],
-    ['an unknown flag', ['serve', '.', '--bogus'], /^seekable: Unknown option '--bogus'.*\n$/],
     ['a bad port', ['serve', '.', '--port', 'http'], /^seekable: --port must be a number from 0 to 65535, not 'http'\n$/],
-    ['no command', [], /^seekable: missing command: seekable serve <dir>\n$/],
-    ['no directory', ['serve'], /^seekable: missing <dir>/],
     ['sign without a secret', ['sign', 'a.mp4'], /^seekable: no secret: pass --secret or set SEEKABLE_SECRET\n$/],
     ['a short secret', ['serve', '.', '--secret', 'short'], /^seekable: a secret must be at least 16 characters long\n$/],
     ['a bad --ttl', ['sign', 'a.mp4', '--secret', 'x'.repeat(16), '--ttl', 'soon'], /^seekable: --ttl must be a duration/],
-    ['a bad --idle-timeout', ['serve', '.', '--idle-timeout', 'never'], /^seekable: --idle-timeout must be a duration like 10s or 2m \(0: never\), not 'never'\n$/],
+    [
+      'a bad --idle-timeout',
+      ['serve', '.', '--idle-timeout', 'never'],
+      /^seekable: --idle-timeout must be a duration like 10s or 2m \(0: never\), not 'never'\n$/,
+    ],
     ['a bad --workers', ['serve', '.', '--workers', 'many'], /^seekable: --workers must be a whole number from 1 to 256, or auto, not 'many'\n$/],
+    [
+      'a bad --base-path',
+      ['serve', '.', '--base-path', '/a/../b'],
+      /^seekable: --base-path must be a path like \/videos, with no "\." or "\.\." in it, not '\/a\/\.\.\/b'\n$/,
+    ],
     ['a bad --max-connections', ['serve', '.', '--max-connections', '0'], /^seekable: --max-connections must be a whole number above 0/],
   ];
+  // Mistakes in how the command was typed: the problem, then where the options are told.
+  const help = "Run 'seekable --help' for the options.";
+  const typingMistakes: [string, string[], string][] = [
+    ['an unknown flag', ['serve', '.', '--frobnicate'], "unknown option '--frobnicate'"],
+    ['an unknown short flag', ['serve', '.', '-x'], "unknown option '-x'"],
+    ['a flag named like an object property', ['serve', '.', '--constructor'], "unknown option '--constructor'"],
+    ['a flag missing its value', ['serve', '.', '--port'], "option '--port' needs a value"],
+    [
+      'a flag followed by another flag instead of its value',
+      ['serve', '.', '--port', '--quiet'],
+      `option '--port' needs a value, not '--quiet' (to give one starting with "-", write --port=<value>)`,
+    ],
+    ['a value given to a switch', ['serve', '.', '--quiet=yes'], "option '--quiet' takes no value"],
+    ['no command', [], 'missing command: seekable serve <dir>'],
+    ['an unknown command', ['server', '.'], "unknown command 'server'"],
+    ['no directory', ['serve'], 'missing <dir>: seekable serve <dir>'],
+    ['an extra argument', ['serve', '.', 'more'], "unexpected argument 'more'"],
+  ];
+  for (const [what, args, message] of typingMistakes) {
+    it(`${what}: the problem and a pointer to --help on stderr, exit code 2`, async () => {
+      const r = await run(args);
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, `seekable: ${message}\n${help}\n`);
+      assert.equal(r.stdout, '');
+    });
+  }
+
   for (const [what, args, message] of usageFailures) {
     it(`${what}: one line on stderr, exit code 2`, async () => {
       const r = await run(args);
@@ -74,27 +94,49 @@ describe('seekable CLI', () => {
     }
   });
 
+  it('a port in use under npm start: the hint in the form npm start needs', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const r = await run(['serve', dir, '--port', String(port)], { npm_lifecycle_event: 'start' });
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, `seekable: port ${port} on 127.0.0.1 is already in use (try npm start -- --port ${port + 1})\n`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("a host that is none of this machine's addresses: the reason, exit code 2", async (t) => {
+    const host = '203.0.113.77'; // TEST-NET-3: binding to it sends nothing anywhere
+    if (Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === host))) return t.skip(`${host} is local here`);
+    const r = await run(['serve', dir, '--host', host, '--port', '0']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, `seekable: cannot listen on host '${host}' (EADDRNOTAVAIL: no interface has that address)\n`);
+  });
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`serves, prints its URL, and closes gracefully on ${signal}`, async () => {
       const p = start(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache')]);
-      const url = await new Promise<string>((resolve, reject) => {
-        p.child.stdout.on('data', () => {
-          const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(p.out());
-          if (m) resolve(m[1]!);
-        });
-        p.exited.then(() => reject(new Error(`exited early: ${p.err()}`)));
-      });
-      const health = await request(`${url}healthz`);
-      assert.equal(health.status, 200);
-      const media = await request(`${url}media/a.mp4`, { headers: { Range: 'bytes=1-2' } });
-      assert.equal(media.body.toString(), 'yt');
-      p.child.kill(signal);
-      assert.equal(await p.exited, 0);
-      assert.equal(p.err(), '');
-      // The access log: one JSON line per request on stdout.
-      const log = p.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      try {
+        const [, url] = await p.waitForStderr(/at (http:\/\/127\.0\.0\.1:\d+\/)\n/);
+        const health = await request(`${url}healthz`);
+        assert.equal(health.status, 200);
+        const media = await request(`${url}media/a.mp4`, { headers: { Range: 'bytes=1-2' } });
+        assert.equal(media.body.toString(), 'yt');
+        p.child.kill(signal);
+        assert.equal(await p.exited, 0);
+      } finally {
+        p.child.kill('SIGKILL'); // only if a failure above left it running
+      }
+      // stderr: the lines for people, and nothing else (no warning, no stack trace).
+      for (const line of p.err().trimEnd().split('\n')) {
+        assert.match(line, new RegExp(`^seekable: (serving .* at http://|\\d+ media files scanned|${signal}, closing$)`));
+      }
+      assert.match(p.err(), new RegExp(`\nseekable: ${signal}, closing\n$`));
+      // stdout: the access log alone, one JSON object per request.
       assert.deepEqual(
-        log.map((e) => [e.method, e.path, e.status, e.range]),
+        accessLog(p.out()).map((e) => [e.method, e.path, e.status, e.range]),
         [
           ['GET', '/healthz', 200, undefined],
           ['GET', '/media/a.mp4', 206, 'bytes=1-2'],
@@ -107,15 +149,10 @@ describe('seekable CLI', () => {
     const secret = 'a-secret-of-enough-length';
     const p = start(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--secret', secret]);
     try {
-      const base = await new Promise<string>((resolve, reject) => {
-        p.child.stdout.on('data', () => {
-          const m = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(p.out());
-          if (m) resolve(m[1]!);
-        });
-        p.exited.then(() => reject(new Error(`exited early: ${p.err()}`)));
-      });
+      const [, base] = await p.waitForStderr(/at (http:\/\/127\.0\.0\.1:\d+)\//);
+      assert.match(p.err(), /^seekable: signed links required for file bytes\n/);
       assert.equal((await request(`${base}/media/a.mp4`)).status, 403);
-      const signed = await run(['sign', 'a.mp4', '--ttl', '5m', '--base-url', base], { SEEKABLE_SECRET: `${secret},an-old-secret-being-rotated` });
+      const signed = await run(['sign', 'a.mp4', '--ttl', '5m', '--base-url', base!], { SEEKABLE_SECRET: `${secret},an-old-secret-being-rotated` });
       assert.equal(signed.code, 0);
       assert.match(signed.stdout, new RegExp(`^${base}/media/a\\.mp4\\?exp=\\d+&sig=[\\w-]{43}\\n$`));
       const r = await request(signed.stdout.trim());
@@ -128,9 +165,13 @@ describe('seekable CLI', () => {
       p.child.kill('SIGTERM');
       await p.exited;
     }
+    assert.deepEqual(
+      accessLog(p.out()).map((e) => e.status),
+      [403, 200, 200],
+    );
   });
 
-  /** Processes whose command line mentions `marker`: the CLI, its cluster primary and workers. */
+  /** Processes whose command line mentions `marker`: the CLI's cluster primary and workers. */
   function processesWith(marker: string): number[] {
     return readdirSync('/proc')
       .filter((d) => /^\d+$/.test(d))
@@ -147,21 +188,25 @@ describe('seekable CLI', () => {
   it('--workers 2: one process tree on one port, closed whole by SIGTERM', { timeout: 30_000 }, async () => {
     const cacheDir = path.join(dir, '.cache-workers');
     const p = start(['serve', dir, '--port', '0', '--cache-dir', cacheDir, '--workers', '2', '--quiet']);
-    const url = await new Promise<string>((resolve, reject) => {
-      p.child.stdout.on('data', () => {
-        const m = /at (http:\/\/127\.0\.0\.1:\d+\/) with 2 workers\n/.exec(p.out());
-        if (m) resolve(m[1]!);
-      });
-      p.exited.then(() => reject(new Error(`exited early: ${p.err()}`)));
-    });
-    const replies = await Promise.all(Array.from({ length: 20 }, () => request(`${url}media/a.mp4`, { headers: { Range: 'bytes=0-1' } })));
-    assert.ok(replies.every((r) => r.status === 206 && r.body.toString() === 'by'));
-    // The launcher and the cluster primary, plus two workers: the workers run the same command line.
-    assert.ok(processesWith(cacheDir).length >= 3, `processes: ${processesWith(cacheDir).length}`);
-    assert.equal((p.out().match(/serving/g) ?? []).length, 1);
-    p.child.kill('SIGTERM');
+    try {
+      const [, url] = await p.waitForStderr(/at (http:\/\/127\.0\.0\.1:\d+\/) with 2 workers\n/);
+      const replies = await Promise.all(Array.from({ length: 20 }, () => request(`${url}media/a.mp4`, { headers: { Range: 'bytes=0-1' } })));
+      assert.ok(replies.every((r) => r.status === 206 && r.body.toString() === 'by'));
+      // The cluster primary plus two workers: the workers run the same command line.
+      assert.ok(processesWith(cacheDir).length >= 3, `processes: ${processesWith(cacheDir).length}`);
+      assert.equal((p.err().match(/serving/g) ?? []).length, 1);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
     assert.equal(await p.exited, 0);
-    assert.deepEqual(await waitFor(() => processesWith(cacheDir), (ps) => ps.length === 0), []);
+    assert.equal(p.out(), '');
+    assert.deepEqual(
+      await waitFor(
+        () => processesWith(cacheDir),
+        (ps) => ps.length === 0,
+      ),
+      [],
+    );
   });
 
   it('--workers 2 with the port in use: one line, exit code 2, no worker left behind', { timeout: 30_000 }, async () => {
@@ -173,29 +218,46 @@ describe('seekable CLI', () => {
       const r = await run(['serve', dir, '--port', String(port), '--workers', '2', '--cache-dir', cacheDir]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, new RegExp(`^seekable: port ${port} on 127\\.0\\.0\\.1 is already in use \\(try --port\\)\n`));
-      assert.deepEqual(await waitFor(() => processesWith(cacheDir), (ps) => ps.length === 0), []);
+      assert.deepEqual(
+        await waitFor(
+          () => processesWith(cacheDir),
+          (ps) => ps.length === 0,
+        ),
+        [],
+      );
     } finally {
       blocker.close();
     }
   });
 
-  it('--quiet: no access log', async () => {
+  it('--quiet: no access log, stdout stays empty', async () => {
     const p = start(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--quiet']);
-    const url = await new Promise<string>((resolve) => {
-      p.child.stdout.on('data', () => {
-        const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(p.out());
-        if (m) resolve(m[1]!);
-      });
-    });
-    await request(`${url}media/a.mp4`);
-    p.child.kill('SIGTERM');
+    try {
+      const [, url] = await p.waitForStderr(/at (http:\/\/127\.0\.0\.1:\d+\/)/);
+      await request(`${url}media/a.mp4`);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
     await p.exited;
-    assert.ok(!p.out().includes('{'), p.out());
+    assert.equal(p.out(), '');
+  });
+
+  it('--base-path: every route under it, and the URL printed includes it', async () => {
+    const p = start(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--base-path', 'videos/', '--quiet']);
+    try {
+      const [, url, origin] = await p.waitForStderr(/at ((http:\/\/127\.0\.0\.1:\d+)\/videos\/)\n/);
+      assert.equal((await request(`${url}media/a.mp4`)).body.toString(), 'bytes');
+      assert.equal((await request(`${url}healthz`)).status, 200);
+      assert.equal((await request(`${origin}/media/a.mp4`)).status, 404);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    assert.equal(await p.exited, 0);
   });
 
   it('--help prints usage and exits 0', async () => {
     const r = await run(['--help']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^Usage:\n  seekable serve <dir>/);
+    assert.match(r.stdout, /^Usage:\n {2}seekable serve <dir>/);
   });
 });

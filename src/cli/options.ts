@@ -1,0 +1,196 @@
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { normalizeBasePath } from '../app/routes.js';
+import type { ServerLimits } from '../serve/create-server.js';
+import { parseDuration } from '../serve/signing.js';
+import { UsageError } from './usage-error.js';
+
+export const USAGE = `Usage:
+  seekable serve <dir> [--host 127.0.0.1] [--port 8080] [--cache-dir <dir>] [--secret <s>]
+  seekable sign <path> [--ttl 1h] [--prefix] [--base-url http://127.0.0.1:8080] [--secret <s>]
+
+serve: serves the videos in <dir> over HTTP with full range and conditional support:
+  /                 the library page
+  /watch/<path>     a player page
+  /media/<path>     the file's bytes (?download=1 to download)
+  /api/library      the catalog as JSON
+  /healthz          200 ok when the folder can be served
+  stdout carries only the access log, one JSON object per line; everything else (where it
+  serves, the scan, warnings, errors) goes to stderr.
+
+sign: prints a link to /media/<path> that works until --ttl from now, or with --prefix,
+  the query string that opens every file under the folder <path> (append it to their URLs).
+
+Options:
+  --host <addr>     address to listen on (default 127.0.0.1; 0.0.0.0 or :: for every interface,
+                    and then the URLs of this machine's addresses are printed)
+  --port <n>        port to listen on (default 8080; 0 picks a free one)
+  --base-path <path>        serve everything under this path (e.g. /videos), for a reverse proxy
+                    that forwards /videos/... as it is
+  --cache-dir <dir> where the catalog cache and posters are kept
+                    (default $XDG_CACHE_HOME/seekable, else ~/.cache/seekable)
+  --no-posters      do not make poster images with ffmpeg
+  --dotfiles        also serve files and folders whose name starts with "."
+  --no-hardlinks    refuse files that have other hard links (for roots others can write to)
+  --workers <n|auto>        processes serving the same port (default 1; auto: one per core)
+  --file-cache <time>       keep looked-up files open this long for the next requests (default 1s;
+                    0 turns it off, and reads on the event loop too, as network filesystems need)
+  --secret <s>      require signed links for file bytes; repeat it (or set SEEKABLE_SECRET to
+                    "new,old") to accept old links while rotating; the first one signs
+  --ttl <time>      how long a signed link works: 90s, 15m, 1h, 7d (default 1h)
+  --quiet           no access log (stdout stays empty)
+  --headers-timeout <time>  time a client has to send its request headers (default 10s)
+  --idle-timeout <time>     close connections with nothing moving for this long (default 60s; 0: never)
+  --max-connections <n>     refuse connections beyond this many (default 10000)
+  -h, --help        this text
+
+Through npm start, options go after "--": npm start -- --port 8081`;
+
+export interface ServeConfig {
+  command: 'serve';
+  root: string;
+  host: string;
+  port: number;
+  /** "" or "/videos": the prefix of every route and link. */
+  basePath: string;
+  dotfiles: boolean;
+  hardLinks: boolean;
+  fileCacheMs: number;
+  workers: number;
+  cacheDir: string | undefined;
+  posters: boolean;
+  secrets: string[];
+  quiet: boolean;
+  /** Given ones only; createMediaServer fills in the rest. */
+  limits: ServerLimits;
+}
+
+export interface SignConfig {
+  command: 'sign';
+  path: string;
+  ttl: number;
+  prefix: boolean;
+  baseUrl: string;
+  secrets: string[];
+}
+
+const OPTIONS = {
+  host: { type: 'string', default: '127.0.0.1' },
+  port: { type: 'string', default: '8080' },
+  'base-path': { type: 'string', default: '' },
+  dotfiles: { type: 'boolean', default: false },
+  'no-hardlinks': { type: 'boolean', default: false },
+  'file-cache': { type: 'string', default: '1s' },
+  workers: { type: 'string', default: '1' },
+  'cache-dir': { type: 'string' },
+  'no-posters': { type: 'boolean', default: false },
+  secret: { type: 'string', multiple: true },
+  ttl: { type: 'string', default: '1h' },
+  prefix: { type: 'boolean', default: false },
+  'base-url': { type: 'string', default: 'http://127.0.0.1:8080' },
+  quiet: { type: 'boolean', default: false },
+  'headers-timeout': { type: 'string', default: '10s' },
+  'idle-timeout': { type: 'string', default: '60s' },
+  'max-connections': { type: 'string', default: '10000' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/**
+ * Finds the first flag typed wrong: unknown, missing its value, or given one it does not take.
+ * Node's parser words these for programmers (and suggests `--` tricks); this names the flag instead.
+ */
+function checkFlags(argv: string[]): void {
+  const { tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    // hasOwn: `--constructor` is not an option just because every object has one.
+    if (!Object.hasOwn(OPTIONS, token.name)) throw new UsageError(`unknown option '${token.rawName}'`, true);
+    const takesValue = OPTIONS[token.name as keyof typeof OPTIONS].type === 'string';
+    if (takesValue && token.value === undefined) throw new UsageError(`option '${token.rawName}' needs a value`, true);
+    // `--port --quiet`: the next flag was taken as the value. A value starting with "-" must be
+    // attached (`--secret=-x…`), as Node's strict parser requires.
+    if (takesValue && !token.inlineValue && token.value!.startsWith('-')) {
+      throw new UsageError(
+        `option '${token.rawName}' needs a value, not '${token.value}' (to give one starting with "-", write ${token.rawName}=<value>)`,
+        true,
+      );
+    }
+    if (!takesValue && token.value !== undefined) throw new UsageError(`option '${token.rawName}' takes no value`, true);
+  }
+}
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
+  } catch (err) {
+    // checkFlags has caught what it knows; whatever else the parser refuses is still the user's to fix.
+    throw new UsageError((err as Error).message, true);
+  }
+}
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig | 'help' {
+  checkFlags(argv);
+  const { values, positionals } = parseFlags(argv);
+  if (values.help) return 'help';
+  const [command, target, ...rest] = positionals;
+  if (command !== 'serve' && command !== 'sign') {
+    throw new UsageError(command === undefined ? 'missing command: seekable serve <dir>' : `unknown command '${command}'`, true);
+  }
+  if (target === undefined)
+    throw new UsageError(command === 'serve' ? 'missing <dir>: seekable serve <dir>' : 'missing <path>: seekable sign <path>', true);
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`, true);
+  const secrets = (values.secret ?? (env.SEEKABLE_SECRET ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
+  if (secrets.some((s) => s.length < 16)) throw new UsageError('a secret must be at least 16 characters long');
+
+  if (command === 'sign') {
+    const ttl = parseDuration(values.ttl);
+    if (ttl === undefined || ttl === 0) throw new UsageError(`--ttl must be a duration like 90s, 15m, 1h or 7d, not '${values.ttl}'`);
+    if (secrets.length === 0) throw new UsageError('no secret: pass --secret or set SEEKABLE_SECRET');
+    const baseUrl = values['base-url'].replace(/\/$/, '');
+    if (!/^https?:\/\/[^/]+$/.test(baseUrl)) throw new UsageError(`--base-url must be like http://host:port, not '${values['base-url']}'`);
+    return { command, path: target, ttl, prefix: values.prefix, baseUrl, secrets };
+  }
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${values.port}'`);
+  const seconds = (flag: 'headers-timeout' | 'idle-timeout' | 'file-cache', min: number) => {
+    const value = parseDuration(values[flag]);
+    if (value === undefined || value < min)
+      throw new UsageError(`--${flag} must be a duration like 10s or 2m${min > 0 ? '' : ' (0: never)'}, not '${values[flag]}'`);
+    return value * 1000;
+  };
+  const maxConnections = Number(values['max-connections']);
+  if (!/^\d+$/.test(values['max-connections']) || maxConnections < 1) {
+    throw new UsageError(`--max-connections must be a whole number above 0, not '${values['max-connections']}'`);
+  }
+  let basePath: string;
+  try {
+    basePath = normalizeBasePath(values['base-path']);
+  } catch {
+    throw new UsageError(`--base-path must be a path like /videos, with no "." or ".." in it, not '${values['base-path']}'`);
+  }
+  const workers = values.workers === 'auto' ? availableParallelism() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+    throw new UsageError(`--workers must be a whole number from 1 to 256, or auto, not '${values.workers}'`);
+  }
+  return {
+    command,
+    root: path.resolve(target),
+    workers,
+    host: values.host,
+    port,
+    basePath,
+    dotfiles: values.dotfiles,
+    hardLinks: !values['no-hardlinks'],
+    fileCacheMs: seconds('file-cache', 0),
+    cacheDir: values['cache-dir'] === undefined ? undefined : path.resolve(values['cache-dir']),
+    posters: !values['no-posters'],
+    secrets,
+    quiet: values.quiet,
+    limits: {
+      headersTimeout: seconds('headers-timeout', 1),
+      idleTimeout: seconds('idle-timeout', 0),
+      maxConnections,
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import cluster from 'node:cluster';
+import type { Stats } from 'node:fs';
+import { opendir, stat } from 'node:fs/promises';
+import { createApp } from '../app/app.js';
+import { progressReporter } from '../app/progress.js';
+import { withAccessLog } from '../serve/access-log.js';
+import { createMediaServer } from '../serve/create-server.js';
+import { listen } from './listen.js';
+import type { ServeConfig } from './options.js';
+import { isEveryInterface, servingUrls } from './urls.js';
+import { UsageError } from './usage-error.js';
+
+/*
+ * One format per stream: stdout carries the access log alone, one JSON object per line, so that
+ * `seekable serve dir | jq` or a log shipper never meets anything else; every line meant for a person
+ * (where it serves, the scan, warnings, closing) goes to stderr.
+ */
+const tell = (line: string) => console.error(line);
+const logRequest = (entry: object) => process.stdout.write(`${JSON.stringify(entry)}\n`);
+
+async function checkFolder(root: string): Promise<void> {
+  let info: Stats;
+  try {
+    info = await stat(root);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `no such directory: ${root}` : `cannot read ${root} (${code})`);
+  }
+  if (!info.isDirectory()) throw new UsageError(`not a directory: ${root}`);
+  try {
+    await (await opendir(root)).close();
+  } catch (err) {
+    throw new UsageError(`cannot read ${root} (${(err as NodeJS.ErrnoException).code})`);
+  }
+}
+
+/** Where it serves: one URL on its line, or, listening on every interface, one per line below. */
+function servingMessage(config: ServeConfig, port: number): string {
+  const urls = servingUrls(config.host, port).map((url) => (config.basePath === '' ? url : `${url}${config.basePath.slice(1)}/`));
+  const workers = config.workers > 1 ? ` with ${config.workers} workers` : '';
+  if (!isEveryInterface(config.host)) return `seekable: serving ${config.root} at ${urls[0]}${workers}`;
+  return `seekable: serving ${config.root}${workers} on every interface, at:\n${urls.map((url) => `  ${url}`).join('\n')}`;
+}
+
+/** `seekable serve` in this process: alone, or as one worker of `--workers N`. */
+export async function serve(config: ServeConfig): Promise<void> {
+  if (config.secrets.length > 0) tell('seekable: signed links required for file bytes');
+  await checkFolder(config.root);
+  const app = createApp({
+    root: config.root,
+    basePath: config.basePath,
+    dotfiles: config.dotfiles,
+    hardLinks: config.hardLinks,
+    cacheTtl: config.fileCacheMs,
+    cacheDir: config.cacheDir,
+    posters: config.posters,
+    secrets: config.secrets,
+    // One worker reports the scan; every worker scans (each has its own catalog, sharing the cache file).
+    onScanProgress: cluster.isPrimary || cluster.worker?.id === 1 ? progressReporter(process.stderr, tell) : undefined,
+  });
+  const listener = config.quiet ? app : withAccessLog(app, logRequest);
+  const server = createMediaServer(listener, config.limits);
+  await listen(server, config.host, config.port, process.env);
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  // With workers, the primary says where once; a worker says nothing of its own.
+  if (cluster.isPrimary) tell(servingMessage(config, port));
+  // The pages serve what is known while the first scan runs; a failed scan is one line, not a crash.
+  app.catalog.refresh().catch((err: unknown) => tell(`seekable: scanning failed: ${err instanceof Error ? err.message : err}`));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      // A second signal: the user means it. A worker gets two as a matter of course (Ctrl-C reaches
+      // the whole process group, then the primary passes SIGTERM on), so only the primary gives up.
+      if (cluster.isPrimary) process.exit(1);
+      return;
+    }
+    stopping = true;
+    if (cluster.isPrimary) tell(`seekable: ${signal}, closing`);
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    // Viewers mid-stream would hold the close forever: give them a moment, then cut them.
+    setTimeout(() => server.closeAllConnections(), 2000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * `--workers N`: N processes accept on one port through node:cluster. The primary serves nothing; it
+ * says where once, restarts a worker that dies, stops all of them if one cannot start (a port in use:
+ * the worker has said why, exit code 2), and on SIGINT or SIGTERM lets each close gracefully.
+ */
+export async function servePrimary(config: ServeConfig): Promise<void> {
+  await checkFolder(config.root);
+  let stopping = false;
+  let announced = false;
+  const start = () => cluster.fork();
+  cluster.on('listening', (_worker, address) => {
+    if (announced) return;
+    announced = true;
+    tell(servingMessage(config, address.port));
+  });
+  cluster.on('exit', (worker, code) => {
+    if (!stopping && announced) {
+      tell(`seekable: worker ${worker.process.pid} exited (${code}), starting another`);
+      start();
+      return;
+    }
+    if (!stopping) {
+      stopping = true; // a worker could not start, and has said why: stop the others
+      process.exitCode = code === 2 ? 2 : 1;
+      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+    }
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    tell(`seekable: ${signal}, closing`);
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  for (let i = 0; i < config.workers; i++) start();
+}
