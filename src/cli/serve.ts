@@ -16,7 +16,23 @@ import { UsageError } from './usage-error.js';
  * (where it serves, the scan, warnings, closing) goes to stderr.
  */
 const tell = (line: string) => console.error(line);
-const logRequest = (entry: object) => process.stdout.write(`${JSON.stringify(entry)}\n`);
+
+/**
+ * Writes the access log to stdout until stdout goes away. A reader that stops (`seekable serve dir |
+ * head -1`) closes the pipe, and the next write fails with EPIPE: an 'error' event that, unheard,
+ * would end the server. The server goes on serving, without a log, and says so once.
+ */
+function accessLogToStdout(): (entry: object) => void {
+  let open = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (!open) return;
+    open = false;
+    tell(`seekable: the access log's reader went away (${err.code ?? err.message}); serving on without it`);
+  });
+  return (entry) => {
+    if (open) process.stdout.write(`${JSON.stringify(entry)}\n`);
+  };
+}
 
 async function checkFolder(root: string): Promise<void> {
   let info: Stats;
@@ -58,7 +74,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     // One worker reports the scan; every worker scans (each has its own catalog, sharing the cache file).
     onScanProgress: cluster.isPrimary || cluster.worker?.id === 1 ? progressReporter(process.stderr, tell) : undefined,
   });
-  const listener = config.quiet ? app : withAccessLog(app, logRequest);
+  const listener = config.quiet ? app : withAccessLog(app, accessLogToStdout());
   const server = createMediaServer(listener, config.limits);
   await listen(server, config.host, config.port, process.env);
   const address = server.address();

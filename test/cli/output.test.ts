@@ -66,4 +66,20 @@ describe('seekable serve: one format per stream', () => {
     assert.ok(human.length >= 2, p.err());
     for (const line of human) assert.match(line, /^seekable: 1 media files scanned in [\d.]+ s$/);
   });
+
+  it('a reader of stdout that goes away (serve | head -1) ends the access log, not the server', { timeout: 30_000 }, async () => {
+    const p = startCli(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--no-posters']);
+    try {
+      const [, url] = await p.waitForStderr(/^seekable: serving .* at (http:\/\/127\.0\.0\.1:(\d+)\/)\n/m);
+      assert.equal((await request(`${url}healthz`)).status, 200);
+      await waitFor(p.out, (out) => out.includes('\n'));
+      p.child.stdout.destroy(); // the reader stops, as head does after its line
+      for (let i = 0; i < 5; i++) assert.equal((await request(`${url}media/clip.mp4`, { headers: { Range: 'bytes=0-1' } })).status, 206);
+      await p.waitForStderr(/access log's reader went away \(EPIPE\); serving on without it/);
+      assert.equal((await request(`${url}healthz`)).status, 200, 'still serving');
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    assert.equal(await p.exited, 0);
+  });
 });
