@@ -67,7 +67,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     basePath: config.basePath,
     dotfiles: config.dotfiles,
     hardLinks: config.hardLinks,
-    cacheTtl: config.fileCacheMs,
+    openFileCache: { ttl: config.fileCacheMs },
     cacheDir: config.cacheDir,
     posters: config.posters,
     secrets: config.secrets,

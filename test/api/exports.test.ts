@@ -125,5 +125,5 @@ export type Pins = [
       }
     >
   >,
-  Expect<Same<keyof FileSourceOptions, 'dotfiles' | 'hardLinks' | 'cacheTtl' | 'cacheSize' | 'hotReads'>>,
+  Expect<Same<keyof FileSourceOptions, 'dotfiles' | 'hardLinks' | 'openFileCache' | 'hotReads'>>,
 ];

@@ -258,9 +258,9 @@ describe('the body executor: pooled buffers, reads sized by the client', () => {
     assert.equal(readSize(true, 100 * MiB), 16 * KiB);
   });
 
-  it('a file read lately is read on the spot, at most 1 MiB per response per turn of the event loop', async () => {
+  it('a file read lately is read on the event loop, at most 1 MiB per response per turn of the event loop', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    await get(`${server.url}/big.mp4`, agent, {}); // every block read lately: the next pass reads on the spot
+    await get(`${server.url}/big.mp4`, agent, {}); // every block read lately: the next pass reads on the event loop
     source.records.length = 0;
     const turns = new TurnCounter();
     source.turns = turns;
@@ -271,7 +271,7 @@ describe('the body executor: pooled buffers, reads sized by the client', () => {
     assert.ok(reply.body.equals(offsetBytes(0, SIZE)));
     const records = source.records;
     assert.ok(records.every((r) => r.now), `${records.filter((r) => !r.now).length} of ${records.length} reads on the thread pool`);
-    // Without the bound, reads on the spot into writes the kernel takes at once would send MiBs in one
+    // Without the bound, reads on the event loop into writes the kernel takes at once would send MiBs in one
     // turn, every other connection waiting.
     const perTurn = new Map<number, number>();
     for (const r of records) perTurn.set(r.turn, (perTurn.get(r.turn) ?? 0) + r.length);

@@ -29,7 +29,7 @@ describe('the open-file cache', () => {
   }
 
   it('keeps a looked-up file open: the next lookup opens nothing', async () => {
-    const source = new FileSource(root, { cacheTtl: 60_000 });
+    const source = new FileSource(root, { openFileCache: { ttl: 60_000 } });
     const held = () => source.openDescriptors;
     await look(source, 'a.mp4');
     assert.equal(held(), 1); // held by the cache
@@ -58,7 +58,7 @@ describe('the open-file cache', () => {
   }
 
   it('keeps a file in steady demand open past the TTL: it expires only after its last request', async () => {
-    const source = new FileSource(root, { cacheTtl: 300 });
+    const source = new FileSource(root, { openFileCache: { ttl: 300 } });
     try {
       await look(source, 'c.mp4');
       const opens = await counting('open', async () => {
@@ -76,7 +76,7 @@ describe('the open-file cache', () => {
   });
 
   it('shares one revalidating stat among the hits of a millisecond, and sees a change made after it', async () => {
-    const source = new FileSource(root, { cacheTtl: 60_000 });
+    const source = new FileSource(root, { openFileCache: { ttl: 60_000 } });
     const file = path.join(root, 'shared.mp4');
     await writeFile(file, 'first');
     try {
@@ -97,7 +97,7 @@ describe('the open-file cache', () => {
   });
 
   it('sees a new hard link or a chmod on a file in steady demand (ctime)', async () => {
-    const source = new FileSource(root, { cacheTtl: 60_000, hardLinks: false });
+    const source = new FileSource(root, { openFileCache: { ttl: 60_000 }, hardLinks: false });
     const file = path.join(root, 'linked.mp4');
     await writeFile(file, 'linked');
     try {
@@ -112,7 +112,7 @@ describe('the open-file cache', () => {
   });
 
   it('evicts the file least recently asked for when full', async () => {
-    const source = new FileSource(root, { cacheTtl: 60_000, cacheSize: 2 });
+    const source = new FileSource(root, { openFileCache: { ttl: 60_000, size: 2 } });
     try {
       await look(source, 'a.mp4');
       await look(source, 'b.mp4');
@@ -126,7 +126,7 @@ describe('the open-file cache', () => {
   });
 
   it('sees a replaced or rewritten file on the very next lookup', async () => {
-    const source = new FileSource(root, { cacheTtl: 60_000 });
+    const source = new FileSource(root, { openFileCache: { ttl: 60_000 } });
     const file = path.join(root, 'b.mp4');
     const first = (await look(source, 'b.mp4'))!;
     await writeFile(`${file}.new`, 'b, replaced');
@@ -147,7 +147,7 @@ describe('the open-file cache', () => {
   });
 
   it('a symlink pointed out of the root after caching is refused at once', async () => {
-    const source = new FileSource(root, { cacheTtl: 60_000 });
+    const source = new FileSource(root, { openFileCache: { ttl: 60_000 } });
     const link = path.join(root, 'link.mp4');
     await symlink(path.join(root, 'c.mp4'), link);
     assert.ok(await look(source, 'link.mp4'));
@@ -160,7 +160,7 @@ describe('the open-file cache', () => {
   it('small reads of a file just served are exact, in the hot first MiB and past it', async () => {
     const bytes = Buffer.from(Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 7) % 251));
     await writeFile(path.join(root, 'big.mp4'), bytes);
-    const source = new FileSource(root, { cacheTtl: 60_000 });
+    const source = new FileSource(root, { openFileCache: { ttl: 60_000 } });
     await look(source, 'big.mp4'); // now cached: the next lookup is a hit
     const hit = (await source.lookup('big.mp4'))!;
     try {
@@ -177,10 +177,10 @@ describe('the open-file cache', () => {
     }
   });
 
-  it('closes what expires, keeps at most cacheSize files, and can be bypassed', async () => {
+  it('closes what expires, keeps at most its size in files, and can be bypassed', async () => {
     // What the source itself holds: a count of the whole process's descriptors also sees the
     // asynchronous closes of earlier tests, and failed one run in five that way.
-    const source = new FileSource(root, { cacheTtl: 200, cacheSize: 2 });
+    const source = new FileSource(root, { openFileCache: { ttl: 200, size: 2 } });
     const held = () => source.openDescriptors;
     await look(source, 'a.mp4');
     await look(source, 'c.mp4');

@@ -84,7 +84,7 @@ describe('Heat: which bytes were read lately', () => {
   });
 });
 
-describe('file resources read on the spot what was read lately', () => {
+describe('file resources read on the event loop what was read lately', () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'seekable-heat-'));
@@ -105,7 +105,7 @@ describe('file resources read on the spot what was read lately', () => {
     }
   }
 
-  it('cold bytes on the thread pool, the same bytes again on the spot, identical', async () => {
+  it('cold bytes on the thread pool, the same bytes again on the event loop, identical', async () => {
     const hot = new HotReads();
     const file = (await openShared(path.join(dir, 'f.mp4')))!;
     file.heat = hot.heatOf(file);
@@ -141,7 +141,7 @@ describe('file resources read on the spot what was read lately', () => {
     }
   });
 
-  it('never on the spot when told not to (network filesystems: hotReads false, or cacheTtl 0)', async () => {
+  it('never on the event loop when told not to (network filesystems: hotReads false, or the open-file cache off)', async () => {
     const file = (await openShared(path.join(dir, 'f.mp4')))!;
     const resource = fileResource(file, { recent: true }); // no HotReads: a source with hotReads false
     file.unref();
@@ -151,7 +151,7 @@ describe('file resources read on the spot what was read lately', () => {
     } finally {
       resource.release();
     }
-    const source = new FileSource(dir, { cacheTtl: 0 });
+    const source = new FileSource(dir, { openFileCache: false });
     const first = (await source.lookup('f.mp4'))!;
     await readOnce(first, 0, 1000);
     first.release();

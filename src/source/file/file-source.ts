@@ -19,23 +19,29 @@ export interface FileSourceOptions {
    */
   hardLinks?: boolean;
   /**
-   * How long a looked-up file stays open after its last request, in ms (default 1000; 0: no cache).
-   * See open-file-cache.ts: hits skip realpath, open and fstat, and are revalidated with one stat of
-   * the path on the event loop, which on a slow network filesystem blocks: set 0 there.
+   * Keep looked-up files open for the next requests (see open-file-cache.ts): hits skip realpath,
+   * open and fstat, and are revalidated with one stat of the path on the event loop, which on a slow
+   * network filesystem blocks: set false there.
    */
-  cacheTtl?: number;
-  /**
-   * Most files kept open by the cache (default 128: a video server's hot set is small, and every
-   * cached file holds a descriptor under limits that are often only 1,024).
-   */
-  cacheSize?: number;
+  openFileCache?: false | OpenFileCacheOptions;
   /**
    * Read on the event loop, not on the thread pool, the bytes read within the last minute, which the page
-   * cache all but surely still holds (default: true, unless cacheTtl is 0). A read from the cache is
+   * cache all but surely still holds (default: true while the open-file cache is on). A read from the cache is
    * quicker than the hop to the thread pool; a guess gone wrong makes the event loop wait for the
    * disk, or, on a network filesystem, for the network: set false there.
    */
   hotReads?: boolean;
+}
+
+/** The open-file cache's limits. */
+export interface OpenFileCacheOptions {
+  /** How long a looked-up file stays open after its last request, in ms (default 1000; 0: not at all). */
+  ttl?: number;
+  /**
+   * Most files kept open (default 128: a video server's hot set is small, and every file kept open
+   * holds a descriptor under limits that are often only 1,024).
+   */
+  size?: number;
 }
 
 /**
@@ -54,10 +60,11 @@ export class FileSource implements ListableSource {
     readonly root: string,
     options: FileSourceOptions = {},
   ) {
-    const ttl = options.cacheTtl ?? 1000;
+    const cached = options.openFileCache === false ? { ttl: 0 } : (options.openFileCache ?? {});
+    const ttl = cached.ttl ?? 1000;
     this.jail = new Jail(root, options.dotfiles ?? false);
     this.hardLinks = options.hardLinks ?? true;
-    this.cache = ttl > 0 ? new OpenFileCache(ttl, options.cacheSize ?? 128) : undefined;
+    this.cache = ttl > 0 ? new OpenFileCache(ttl, cached.size ?? 128) : undefined;
     this.hot = (options.hotReads ?? ttl > 0) ? new HotReads() : undefined;
   }
 
