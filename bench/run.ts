@@ -52,8 +52,7 @@ async function main(): Promise<void> {
   const { quick, rounds, workers } = parseArgs(process.argv.slice(2));
   const nginxVersion = requireTool('nginx', ['-v'], 'apt-get install nginx');
   const wrkVersion = requireTool('wrk', ['-v'], 'apt-get install wrk');
-  const expressVersion = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules/express/package.json'), 'utf8')) as { version: string })
-    .version;
+  const expressVersion = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules/express/package.json'), 'utf8')) as { version: string }).version;
   const pinning = planPinning(workers);
   pinSelf(pinning.load);
 
@@ -63,7 +62,9 @@ async function main(): Promise<void> {
   say(`# seekable benchmark${quick ? ' (--quick)' : ''}`);
   say('');
   say(`- ${rounds} round(s), interleaved nginx → express → seekable; ${seconds} s per scenario; ${viewers} slow viewers`);
-  say(`- servers: ${nginxVersion.replace('nginx version: ', '')} (${workers} worker process${workers > 1 ? 'es' : ''}, sendfile on), express ${expressVersion} static, seekable createHandler on node:http${workers > 1 ? ` (node:cluster, ${workers} workers)` : ''}; Node ${process.version}`);
+  say(
+    `- servers: ${nginxVersion.replace('nginx version: ', '')} (${workers} worker process${workers > 1 ? 'es' : ''}, sendfile on), express ${expressVersion} static, seekable createHandler on node:http${workers > 1 ? ` (node:cluster, ${workers} workers)` : ''}; Node ${process.version}`,
+  );
   say(`- load: ${wrkVersion.split(' [')[0]} -t1, Node clients on raw sockets`);
   say(`- ${pinning.note}`);
   say('');
@@ -116,7 +117,10 @@ async function main(): Promise<void> {
         await stopServer(server);
       }
       // Anything a Node server printed besides its ready line is a failure it logged (seekable logs one line each).
-      const logged = server.child.output().split('\n').filter((line) => line.trim() !== '' && !line.includes(' ready on '));
+      const logged = server.child
+        .output()
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !line.includes(' ready on '));
       if (logged.length > 0) {
         warnings.push(`round ${round}, ${name}: the server logged ${logged.length} line(s), e.g. ${logged[0]}`);
       }

@@ -59,7 +59,10 @@ export class ResponseReader {
 
 /** Exits when the harness goes away (its end of our stdin closes), even if it was killed with SIGKILL. */
 export function exitWithParent(): void {
-  process.stdin.on('end', () => process.exit(1)).on('error', () => process.exit(1)).resume();
+  process.stdin
+    .on('end', () => process.exit(1))
+    .on('error', () => process.exit(1))
+    .resume();
   process.stdin.unref();
 }
 

@@ -4,8 +4,7 @@ import { SERVERS, type ServerName } from './servers.js';
 
 export type Results = Record<ServerName, Figures[]>; // one Figures per round
 
-const en = (value: number, digits: number) =>
-  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const en = (value: number, digits: number) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function absolute(value: number, unit: string): string {
   const digits = unit === 'ms' ? (Math.abs(value) < 10 ? 2 : 1) : unit === 'KiB' ? (Math.abs(value) < 100 ? 1 : 0) : 0;

@@ -165,12 +165,7 @@ async function slowViewers(server: RunningServer, s: Settings, warn: (line: stri
 }
 
 /** Measures one server in every scenario; `log` narrates, `warn` collects what makes a figure suspect. */
-export async function measure(
-  server: RunningServer,
-  s: Settings,
-  log: (line: string) => void,
-  warn: (line: string) => void,
-): Promise<Figures> {
+export async function measure(server: RunningServer, s: Settings, log: (line: string) => void, warn: (line: string) => void): Promise<Figures> {
   const base = { port: server.port, pin: s.loadPin };
   const big = { ...base, path: `/${BIG}` };
   const probe = { ...base, path: `/${SMALL}`, headers: ['Range: bytes=0-1'] };
@@ -202,7 +197,18 @@ export async function measure(
   if (perProbe > 2048) warn(`Safari probe: ${perProbe.toFixed(0)} bytes per answer, expected a 2-byte 206`);
   log(`Safari probe: ${safari.requestsPerSecond.toFixed(0)} req/s`);
 
-  const ttfbArgs = ['--port', String(server.port), '--path', `/${BIG}`, '--size', String(s.media.bigSize), '--samples', String(s.ttfbSamples), '--seed', '1'];
+  const ttfbArgs = [
+    '--port',
+    String(server.port),
+    '--path',
+    `/${BIG}`,
+    '--size',
+    String(s.media.bigSize),
+    '--samples',
+    String(s.ttfbSamples),
+    '--seed',
+    '1',
+  ];
   const ttfb = await runClient<{ samples: number[] }>('clients/ttfb.ts', ttfbArgs, s, 120);
   log(`time to first 64 KiB: p50 ${median(ttfb.samples).toFixed(3)} ms`);
 

@@ -31,8 +31,10 @@ export async function wrk(run: WrkRun): Promise<WrkResult> {
     '-t1', // one thread: the load generator has one core
     `-c${run.connections}`,
     `-d${run.seconds}s`,
-    '--timeout', '60s', // a 1 GiB response to one of 8 clients takes seconds; that is not an error
-    '-s', path.join(LUA_DIR, run.script ?? 'report.lua'),
+    '--timeout',
+    '60s', // a 1 GiB response to one of 8 clients takes seconds; that is not an error
+    '-s',
+    path.join(LUA_DIR, run.script ?? 'report.lua'),
     ...(run.headers ?? []).flatMap((header) => ['-H', header]),
     `http://127.0.0.1:${run.port}${run.path}`,
   ];

@@ -14,7 +14,10 @@ export function serve(name: string, makeListener: (dir: string) => RequestListen
 
   if (cluster.isPrimary) {
     // The harness holds our stdin open; when it goes away (even killed with SIGKILL), so do we.
-    process.stdin.on('end', () => process.exit(0)).on('error', () => process.exit(0)).resume();
+    process.stdin
+      .on('end', () => process.exit(0))
+      .on('error', () => process.exit(0))
+      .resume();
     process.on('SIGTERM', () => process.exit(0));
   }
 

@@ -40,7 +40,10 @@ export interface AppContext {
 const POSTER_CHECK_WAIT_MS = 200;
 
 /** The shared parts, with the poster check started now so that the first page does not wait for ffmpeg. */
-export function appContext(parts: Pick<AppContext, 'source' | 'catalog' | 'posters' | 'responder' | 'assets'>, options: AppContextOptions): AppContext {
+export function appContext(
+  parts: Pick<AppContext, 'source' | 'catalog' | 'posters' | 'responder' | 'assets'>,
+  options: AppContextOptions,
+): AppContext {
   const check = options.posters === false ? Promise.resolve(false) : parts.posters.available();
   let known: boolean | undefined;
   void check.then((on) => (known = on));

@@ -63,8 +63,7 @@ export function entryView(entry: CatalogEntry, { posters, signer, base }: ViewOp
     url: link('/media/', entry.path),
     watchUrl: urlFor(`${base}/watch/`, entry.path),
     downloadUrl: link('/media/', entry.path, 'download=1'),
-    posterUrl:
-      posters && entry.kind === 'video' && entry.error === undefined ? link('/poster/', entry.path, `v=${posterVersion(entry)}`) : null,
+    posterUrl: posters && entry.kind === 'video' && entry.error === undefined ? link('/poster/', entry.path, `v=${posterVersion(entry)}`) : null,
     size: entry.size,
     modified: new Date(entry.mtimeMs).toISOString(),
     container: entry.container,

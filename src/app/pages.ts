@@ -116,12 +116,14 @@ export function libraryPage(page: PageContext, view: LibraryView): string {
   const sections = names
     .map((folder) => {
       const heading = names.length > 1 ? `<h2>${e(folder === '' ? 'Top folder' : folder.split('/').join(' / '))}</h2>` : '';
-      const cards = folders.get(folder)!.map((item) => card(item, view.posters)).join('\n');
+      const cards = folders
+        .get(folder)!
+        .map((item) => card(item, view.posters))
+        .join('\n');
       return `<section class="folder" id="${e(anchor(folder))}">${heading}<ul class="grid">\n${cards}\n</ul></section>`;
     })
     .join('\n');
-  const option = (value: SortOrder, label: string) =>
-    `<option value="${value}"${view.sort === value ? ' selected' : ''}>${label}</option>`;
+  const option = (value: SortOrder, label: string) => `<option value="${value}"${view.sort === value ? ' selected' : ''}>${label}</option>`;
   const status = view.scan.finished
     ? ''
     : `<p class="status">Scanning the folder: ${view.scan.done} of ${view.scan.total} files read. <a href="${e(page.base)}/">Refresh</a></p>`;
@@ -181,9 +183,7 @@ export function watchPage(page: PageContext, { item, previous, next, posters }: 
   }
   const neighbour = (entry: EntryView | undefined, label: string, rel: string) =>
     entry === undefined ? '' : `<a class="button" rel="${rel}" href="${e(entry.watchUrl)}" title="${e(entry.title)}">${label}</a>`;
-  const speeds = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2]
-    .map((s) => `<option value="${s}"${s === 1 ? ' selected' : ''}>${s}×</option>`)
-    .join('');
+  const speeds = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2].map((s) => `<option value="${s}"${s === 1 ? ' selected' : ''}>${s}×</option>`).join('');
   // The player script renews signed links from here; the page says where, so it works under any base.
   const entryApi = urlFor(`${page.base}/api/library/`, item.path);
   return layout(

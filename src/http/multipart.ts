@@ -26,18 +26,11 @@ export interface MultipartBody {
  * its own Content-Type and Content-Range; the CRLF before each delimiter belongs to the delimiter, so
  * the bytes of a part end exactly where its range ends.
  */
-export function frameMultipart(
-  ranges: readonly ByteRange[],
-  size: number,
-  contentType: string,
-  boundary: string,
-): MultipartBody {
+export function frameMultipart(ranges: readonly ByteRange[], size: number, contentType: string, boundary: string): MultipartBody {
   let length = 0;
   const parts = ranges.map((range, i) => {
     const head =
-      `${i === 0 ? '' : '\r\n'}--${boundary}\r\n` +
-      `Content-Type: ${contentType}\r\n` +
-      `Content-Range: ${contentRange(range, size)}\r\n\r\n`;
+      `${i === 0 ? '' : '\r\n'}--${boundary}\r\n` + `Content-Type: ${contentType}\r\n` + `Content-Range: ${contentRange(range, size)}\r\n\r\n`;
     length += utf8Length(head) + range.end - range.start + 1;
     return { head, range };
   });

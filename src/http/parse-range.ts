@@ -6,10 +6,7 @@ import type { ByteRange } from './types.js';
  * - `unsatisfiable`: a valid set in which no range overlaps the representation (416);
  * - `ranges`: the satisfiable ranges, clamped to the representation, in the order they were asked.
  */
-export type RangeResult =
-  | { type: 'ignore' }
-  | { type: 'unsatisfiable' }
-  | { type: 'ranges'; ranges: ByteRange[] };
+export type RangeResult = { type: 'ignore' } | { type: 'unsatisfiable' } | { type: 'ranges'; ranges: ByteRange[] };
 
 const IGNORE: RangeResult = { type: 'ignore' };
 const UNSATISFIABLE: RangeResult = { type: 'unsatisfiable' };

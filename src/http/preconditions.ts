@@ -30,11 +30,7 @@ function anyMatches(list: '*' | EntityTag[], etag: EntityTag, compare: typeof st
  * RFC 9110 §13.2.2, returning the status that ends the request (412 or 304) or 'proceed'.
  * If-Range comes later (step 5) and is `ifRangeHolds`.
  */
-export function evaluatePreconditions(
-  method: string,
-  headers: RequestHeaders,
-  validators: Validators,
-): 'proceed' | 304 | 412 {
+export function evaluatePreconditions(method: string, headers: RequestHeaders, validators: Validators): 'proceed' | 304 | 412 {
   const safe = method === 'GET' || method === 'HEAD';
 
   // Step 1: If-Match, strong comparison (§13.1.1).

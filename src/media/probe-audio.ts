@@ -93,8 +93,8 @@ export async function probeOgg(reader: ByteReader): Promise<MediaInfo> {
 
 // MPEG audio frame header tables (ISO 11172-3 and 13818-3).
 const BITRATES: Record<string, number[]> = {
-  'V1L3': [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
-  'V2L3': [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+  V1L3: [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+  V2L3: [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
 };
 const RATES: Record<number, number[]> = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] };
 
@@ -121,7 +121,13 @@ export async function probeMp3(reader: ByteReader): Promise<MediaInfo> {
     let samples = frames * samplesPerFrame;
     // LAME's tag, after the optional fields, records the encoder delay and padding in samples.
     let lame = xing + 8;
-    for (const [flag, size] of [[1, 4], [2, 4], [4, 100], [8, 4]] as const) if (head[xing + 7]! & flag) lame += size;
+    for (const [flag, size] of [
+      [1, 4],
+      [2, 4],
+      [4, 100],
+      [8, 4],
+    ] as const)
+      if (head[xing + 7]! & flag) lame += size;
     if (head.toString('latin1', lame, lame + 4) === 'LAME' && lame + 24 <= head.length) {
       const delay = (head[lame + 21]! << 4) | (head[lame + 22]! >> 4);
       const padding = ((head[lame + 22]! & 0x0f) << 8) | head[lame + 23]!;

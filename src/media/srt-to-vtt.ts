@@ -32,26 +32,34 @@ function timestamp(h: string | undefined, m: string, s: string, ms: string): str
 }
 
 function cleanText(line: string): string {
-  return line
-    // Neither class may cross the next opening character: "[^}]*" would rescan the rest of the line from
-    // every "{\\" (quadratic, minutes for a hostile 10 MB line).
-    .replace(/\{\\[^{}]*\}/g, '') // {\an8}, {\i1}: SSA override codes
-    .replace(/<\/?font[^<>]*>/gi, '')
-    .replace(/<(\/?)([ibu])>/gi, (_, slash: string, tag: string) => `<${slash}${tag.toLowerCase()}>`)
-    .replace(/-->/g, '->'); // "-->" inside cue text would end the cue in WebVTT
+  return (
+    line
+      // Neither class may cross the next opening character: "[^}]*" would rescan the rest of the line from
+      // every "{\\" (quadratic, minutes for a hostile 10 MB line).
+      .replace(/\{\\[^{}]*\}/g, '') // {\an8}, {\i1}: SSA override codes
+      .replace(/<\/?font[^<>]*>/gi, '')
+      .replace(/<(\/?)([ibu])>/gi, (_, slash: string, tag: string) => `<${slash}${tag.toLowerCase()}>`)
+      .replace(/-->/g, '->')
+  ); // "-->" inside cue text would end the cue in WebVTT
 }
 
 const isNumber = (line: string | undefined) => line !== undefined && /^\d+$/.test(line.trim());
 
 export function srtToVtt(srt: string): string {
-  const lines = srt.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
+  const lines = srt
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .split('\n');
   const starts = lines.flatMap((line, i) => (TIMING.test(line) ? [i] : []));
   const cues = starts.map((start, k) => {
     const [, h1, m1, s1, ms1, h2, m2, s2, ms2] = TIMING.exec(lines[start]!)!;
     let end = starts[k + 1] ?? lines.length;
     if (k + 1 < starts.length && isNumber(lines[end - 1])) end--; // the next cue's number
     // Blank lines inside a cue's text would end the cue early in WebVTT: they are dropped.
-    const text = lines.slice(start + 1, end).filter((l) => l.trim() !== '').map((l) => cleanText(l.trim()));
+    const text = lines
+      .slice(start + 1, end)
+      .filter((l) => l.trim() !== '')
+      .map((l) => cleanText(l.trim()));
     const id = isNumber(lines[start - 1]) ? [lines[start - 1]!.trim()] : [];
     return [...id, `${timestamp(h1, m1!, s1!, ms1!)} --> ${timestamp(h2, m2!, s2!, ms2!)}`, ...text].join('\n');
   });

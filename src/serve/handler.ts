@@ -120,7 +120,10 @@ export function checkNodeCall(req: IncomingMessage, res: ServerResponse): void {
   const request = req as Partial<IncomingMessage> | undefined;
   const response = res as Partial<ServerResponse> | undefined;
   if (typeof request?.headers !== 'object' || request.socket === undefined || typeof response?.writeHead !== 'function') {
-    const got = request !== null && typeof request === 'object' && typeof (request as { arrayBuffer?: unknown }).arrayBuffer === 'function' ? 'a Fetch API Request' : typeof request;
+    const got =
+      request !== null && typeof request === 'object' && typeof (request as { arrayBuffer?: unknown }).arrayBuffer === 'function'
+        ? 'a Fetch API Request'
+        : typeof request;
     throw new TypeError(`seekable: expected node:http's (req, res), got ${got}; a Fetch API door is not this function`);
   }
 }

@@ -22,9 +22,7 @@ const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
 export function splitUrl(url: string): { pathname: string; query: URLSearchParams } {
   const target = url.startsWith('/') ? url : url.replace(ABSOLUTE_FORM, '') || '/';
   const q = target.indexOf('?');
-  return q < 0
-    ? { pathname: target, query: NO_QUERY }
-    : { pathname: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
+  return q < 0 ? { pathname: target, query: NO_QUERY } : { pathname: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
 }
 
 /** Shared by every URL without a query (most media requests); read, never written. */

@@ -25,7 +25,9 @@ const SIG_LENGTH = 43; // base64url of 32 bytes, unpadded
 
 function mac(secret: string, scope: string, isPrefix: boolean, expires: number): Buffer {
   // The kind of scope is signed too: a token for the file "a/" must not open the folder "a/".
-  return createHmac('sha256', secret).update(`seekable-v1\n${isPrefix ? 'prefix' : 'key'}\n${scope}\n${expires}`).digest();
+  return createHmac('sha256', secret)
+    .update(`seekable-v1\n${isPrefix ? 'prefix' : 'key'}\n${scope}\n${expires}`)
+    .digest();
 }
 
 function checkPrefix(prefix: string): void {
@@ -86,5 +88,7 @@ export function refusal(key: string | undefined, query: URLSearchParams, secrets
   const verdict = verifyQuery(key ?? '', query, secrets, nowSeconds);
   if (verdict === 'ok' && key !== undefined) return undefined;
   const headers = { 'Cache-Control': 'no-store' };
-  return verdict === 'expired' ? textPlan(410, 'Gone: this link has expired', headers) : textPlan(403, 'Forbidden: a valid signed link is needed', headers);
+  return verdict === 'expired'
+    ? textPlan(410, 'Gone: this link has expired', headers)
+    : textPlan(403, 'Forbidden: a valid signed link is needed', headers);
 }

@@ -78,7 +78,15 @@ describe('the entry points export what they say', () => {
 });
 
 // Type-level pins: each line fails to compile if the export's shape changes.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? ([keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false) : false) : false;
+type Same<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? [keyof A] extends [keyof B]
+      ? [keyof B] extends [keyof A]
+        ? true
+        : false
+      : false
+    : false
+  : false;
 type Expect<T extends true> = T;
 type Listener = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
@@ -109,12 +117,7 @@ export type Pins = [
   Expect<Same<ListableSource, Source & { list(prefix: string, options?: { cursor?: string; limit?: number }): Promise<ListPage> }>>,
   Expect<Same<ListedFile, { key: string; size: number; mtimeMs: number; etag?: string }>>,
   Expect<Same<ListPage, { files: ListedFile[]; next?: string }>>,
-  Expect<
-    Same<
-      Resource,
-      Representation & { readRange(start: number, end: number): RangeReader; checkUnchanged?(): Promise<void>; release(): void }
-    >
-  >,
+  Expect<Same<Resource, Representation & { readRange(start: number, end: number): RangeReader; checkUnchanged?(): Promise<void>; release(): void }>>,
   Expect<
     Same<
       RangeReader,

@@ -23,11 +23,17 @@ describe('playbackType: what to ask canPlayType', () => {
   it('MP4 with codecs', () => assert.equal(playbackType(entry), 'video/mp4; codecs="avc1.64001f, mp4a.40.2"'));
   it('MOV asks as MP4', () => assert.equal(playbackType({ ...entry, container: 'mov' }), 'video/mp4; codecs="avc1.64001f, mp4a.40.2"'));
   it('Matroska asks as WebM', () =>
-    assert.equal(playbackType({ ...entry, path: 'a.mkv', container: 'matroska', videoCodec: 'vp9', audioCodec: 'opus' }), 'video/webm; codecs="vp9, opus"'));
+    assert.equal(
+      playbackType({ ...entry, path: 'a.mkv', container: 'matroska', videoCodec: 'vp9', audioCodec: 'opus' }),
+      'video/webm; codecs="vp9, opus"',
+    ));
   it('audio in MP4', () =>
     assert.equal(playbackType({ ...entry, path: 'a.m4a', kind: 'audio', videoCodec: undefined }), 'audio/mp4; codecs="mp4a.40.2"'));
   it('Ogg with its codec', () =>
-    assert.equal(playbackType({ path: 'a.ogg', kind: 'audio', container: 'ogg', videoCodec: undefined, audioCodec: 'opus' }), 'audio/ogg; codecs="opus"'));
+    assert.equal(
+      playbackType({ path: 'a.ogg', kind: 'audio', container: 'ogg', videoCodec: undefined, audioCodec: 'opus' }),
+      'audio/ogg; codecs="opus"',
+    ));
   it('MP3 by type only', () =>
     assert.equal(playbackType({ path: 'a.mp3', kind: 'audio', container: 'mp3', videoCodec: undefined, audioCodec: 'mp3' }), 'audio/mpeg'));
   it('unknown: nothing to ask', () =>

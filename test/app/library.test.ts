@@ -131,7 +131,10 @@ describe('the library on real media', { skip: ffmpegMissing }, () => {
 
   it('the player page: poster, subtitle tracks, neighbours in the folder, the not-web-optimized hint', async () => {
     const html = (await request(`${server.url}/watch/Clips/b%20slow.mp4`)).body.toString();
-    assert.match(html, /<video id="player" controls preload="metadata" poster="\/poster\/Clips\/b%20slow\.mp4\?v=[0-9a-f]+" src="\/media\/Clips\/b%20slow\.mp4">/);
+    assert.match(
+      html,
+      /<video id="player" controls preload="metadata" poster="\/poster\/Clips\/b%20slow\.mp4\?v=[0-9a-f]+" src="\/media\/Clips\/b%20slow\.mp4">/,
+    );
     assert.ok(html.includes('rel="prev" href="/watch/Clips/a%20fast.mp4"'));
     assert.ok(!html.includes('rel="next"'));
     assert.ok(html.includes('-movflags +faststart'));

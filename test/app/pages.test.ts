@@ -108,6 +108,9 @@ describe('pages under a base path', () => {
         scan: { done: 2, total: 2, unreadable: 0, finished: true, elapsedMs: 10 },
       },
     );
-    assert.deepEqual([...html.matchAll(/<span class="format">([^<]*)<\/span>/g)].map((m) => m[1]), ['WEBM']);
+    assert.deepEqual(
+      [...html.matchAll(/<span class="format">([^<]*)<\/span>/g)].map((m) => m[1]),
+      ['WEBM'],
+    );
   });
 });

@@ -19,11 +19,7 @@ describe('progressReporter', () => {
     await new Promise((r) => setTimeout(r, 110));
     report(at(3));
     report(at(4, true));
-    assert.deepEqual(writes, [
-      '\r\x1b[2K[######..................] 1/4 clip1.mp4',
-      '\r\x1b[2K[##################......] 3/4 clip3.mp4',
-      '\r\x1b[2K',
-    ]);
+    assert.deepEqual(writes, ['\r\x1b[2K[######..................] 1/4 clip1.mp4', '\r\x1b[2K[##################......] 3/4 clip3.mp4', '\r\x1b[2K']);
     assert.deepEqual(lines, ['seekable: 4 media files scanned in 1.2 s, 1 unreadable']);
   });
 

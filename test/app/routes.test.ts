@@ -20,7 +20,8 @@ describe('the route table', () => {
     ['/nope', undefined],
     ['', undefined],
   ];
-  for (const [path, expected] of cases) it(`${JSON.stringify(path)} → ${expected?.name ?? 'no route'}`, () => assert.deepEqual(matchRoute(path), expected));
+  for (const [path, expected] of cases)
+    it(`${JSON.stringify(path)} → ${expected?.name ?? 'no route'}`, () => assert.deepEqual(matchRoute(path), expected));
 });
 
 describe('base paths', () => {

@@ -97,7 +97,10 @@ describe('the library and player in a real browser', { skip }, () => {
 
   it('the filter narrows the grid as you type', async () => {
     await page.fill('input[name=q]', 'zoom');
-    assert.deepEqual((await cards()).map((c) => c.title), ['Mandelbrot zoom (VP9)']);
+    assert.deepEqual(
+      (await cards()).map((c) => c.title),
+      ['Mandelbrot zoom (VP9)'],
+    );
     assert.equal(await page.textContent('.count'), '1 of 6 files');
     await page.fill('input[name=q]', '');
     assert.equal((await cards()).length, 6);
@@ -106,7 +109,7 @@ describe('the library and player in a real browser', { skip }, () => {
   it('clicking a card opens the player, which plays and seeks', { timeout: 60_000 }, async () => {
     await page.click('text=Test pattern (H.264)');
     await page.waitForURL('**/watch/Demo/Test%20pattern%20(H.264).mp4');
-    const at = await page.evaluate(`(async () => {
+    const at = (await page.evaluate(`(async () => {
       const v = document.getElementById('player');
       await new Promise((r) => v.readyState >= 1 ? r() : v.addEventListener('loadedmetadata', r, { once: true }));
       v.muted = true;
@@ -118,7 +121,7 @@ describe('the library and player in a real browser', { skip }, () => {
       await new Promise((r) => setTimeout(r, 700));
       v.pause();
       return { t0, t1: v.currentTime };
-    })()`) as { t0: number; t1: number };
+    })()`)) as { t0: number; t1: number };
     assert.ok(Math.abs(at.t0 - 6) < 0.5, `seeked to ${at.t0}`);
     assert.ok(at.t1 > at.t0, 'playing on after the seek');
     await page.screenshot({ path: path.join(output, 'player.png') });
@@ -129,7 +132,7 @@ describe('the library and player in a real browser', { skip }, () => {
     await page.waitForSelector('#notice:not([hidden]) #resume', { timeout: 10_000 });
     assert.match((await page.textContent('#notice')) ?? '', /You stopped at 0:0[67]/);
     await page.click('#resume');
-    const t = await page.evaluate('document.getElementById("player").currentTime') as number;
+    const t = (await page.evaluate('document.getElementById("player").currentTime')) as number;
     assert.ok(t > 5.5, `resumed at ${t}`);
     await page.evaluate('document.getElementById("player").pause()');
   });
@@ -164,7 +167,9 @@ describe('the library and player in a real browser', { skip }, () => {
     await page.keyboard.press('m');
     // The speed menu follows the rate through the 'ratechange' event, which arrives a task later.
     await waitForExpression(page, 'document.getElementById("speed").value === "1.25"');
-    const state = await page.evaluate('(() => { const v = document.getElementById("player"); return { t: v.currentTime, rate: v.playbackRate, muted: v.muted, speed: document.getElementById("speed").value }; })()') as { t: number; rate: number; muted: boolean; speed: string };
+    const state = (await page.evaluate(
+      '(() => { const v = document.getElementById("player"); return { t: v.currentTime, rate: v.playbackRate, muted: v.muted, speed: document.getElementById("speed").value }; })()',
+    )) as { t: number; rate: number; muted: boolean; speed: string };
     assert.ok(Math.abs(state.t - 7) < 0.5, `at ${state.t} after ?t=2, +10, -5`);
     assert.equal(state.rate, 1.25);
     assert.equal(state.speed, '1.25');

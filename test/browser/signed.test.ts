@@ -21,7 +21,14 @@ describe('signed links in a real browser', { skip: chromiumMissing }, () => {
     base = await mkdtemp(path.join(tmpdir(), 'seekable-signed-ui-'));
     await copyFile(path.join(repo, 'demo', 'Test pattern (H.264).mp4'), path.join(base, 'clip.mp4'));
     // Links live 4 to 8 s and each 206 holds 64 KiB, so the browser keeps fetching across expiries.
-    const app = createApp({ root: base, cacheDir: path.join(base, '.cache'), posters: false, secrets: ['s'.repeat(16)], signTtl: 4, maxChunk: 64 * 1024 });
+    const app = createApp({
+      root: base,
+      cacheDir: path.join(base, '.cache'),
+      posters: false,
+      secrets: ['s'.repeat(16)],
+      signTtl: 4,
+      maxChunk: 64 * 1024,
+    });
     await app.catalog.refresh();
     server = await startServer((req, res) => {
       if (req.url?.startsWith('/media/')) res.on('close', () => res.headersSent && statuses.push(res.statusCode));

@@ -11,10 +11,7 @@ describe('contentDisposition', () => {
       `attachment; filename="_t_ _ Paris.mp4"; filename*=UTF-8''%C3%89t%C3%A9%20%C3%A0%20Paris.mp4`,
     ));
   it('quotes, backslashes and percent signs never break the quoted string', () =>
-    assert.equal(
-      contentDisposition('a"b\\c%d.mp4'),
-      `attachment; filename="a_b_c_d.mp4"; filename*=UTF-8''a%22b%5Cc%25d.mp4`,
-    ));
+    assert.equal(contentDisposition('a"b\\c%d.mp4'), `attachment; filename="a_b_c_d.mp4"; filename*=UTF-8''a%22b%5Cc%25d.mp4`));
   it('encodes characters outside RFC 8187 attr-char', () =>
     assert.equal(contentDisposition("it's (1)*.mp4"), `attachment; filename="it's (1)*.mp4"`));
   it('emoji become one fallback character each', () =>

@@ -29,7 +29,11 @@ const validSpec = (n: number) =>
 
 /** Anything at all in a spec's place: last below first, junk. */
 const anySpec = (n: number) =>
-  fc.oneof(validSpec(n), fc.tuple(position(n), position(n)).map(([a, b]) => `${a}-${b}`), fc.constantFrom('x-y', '-', '1-2-3'));
+  fc.oneof(
+    validSpec(n),
+    fc.tuple(position(n), position(n)).map(([a, b]) => `${a}-${b}`),
+    fc.constantFrom('x-y', '-', '1-2-3'),
+  );
 
 const rangeHeader = (n: number) =>
   fc.oneof(
@@ -89,15 +93,20 @@ const cases: fc.Arbitrary<Case> = size.chain((n) => {
 });
 
 function plan(c: Case, method = c.method): Plan {
-  return decide({ method, headers: c.headers }, { size: c.size, mtimeMs: c.mtimeMs }, {
-    now: c.now,
-    name: 'f.mp4',
-    maxChunk: c.maxChunk,
-    boundary: () => 'b0undary',
-  });
+  return decide(
+    { method, headers: c.headers },
+    { size: c.size, mtimeMs: c.mtimeMs },
+    {
+      now: c.now,
+      name: 'f.mp4',
+      maxChunk: c.maxChunk,
+      boundary: () => 'b0undary',
+    },
+  );
 }
 
-const within = (r: ByteRange, n: number) => Number.isSafeInteger(r.start) && Number.isSafeInteger(r.end) && 0 <= r.start && r.start <= r.end && r.end < n;
+const within = (r: ByteRange, n: number) =>
+  Number.isSafeInteger(r.start) && Number.isSafeInteger(r.end) && 0 <= r.start && r.start <= r.end && r.end < n;
 
 /** The bytes of a synthetic file, so a multipart body can be rendered and parsed back. */
 const fileByte = (i: number) => (i * 31 + 7) % 251;
@@ -167,16 +176,14 @@ describe('decide: properties over random requests', () => {
   it('a multipart body parses back into exactly the requested bytes', () => {
     // Mid-size files and several closed ranges: most of these cases are multipart answers.
     const multi: fc.Arbitrary<Case> = fc.integer({ min: 400, max: 5000 }).chain((n) =>
-      fc
-        .array(fc.tuple(fc.integer({ min: 0, max: n + 50 }), fc.integer({ min: 0, max: 300 })), { minLength: 2, maxLength: 12 })
-        .map((specs) => ({
-          method: 'GET' as const,
-          size: n,
-          mtimeMs: 1_700_000_000_000,
-          now: 1_800_000_000_000,
-          maxChunk: undefined,
-          headers: { range: `bytes=${specs.map(([a, len]) => `${a}-${a + len}`).join(',')}` },
-        })),
+      fc.array(fc.tuple(fc.integer({ min: 0, max: n + 50 }), fc.integer({ min: 0, max: 300 })), { minLength: 2, maxLength: 12 }).map((specs) => ({
+        method: 'GET' as const,
+        size: n,
+        mtimeMs: 1_700_000_000_000,
+        now: 1_800_000_000_000,
+        maxChunk: undefined,
+        headers: { range: `bytes=${specs.map(([a, len]) => `${a}-${a + len}`).join(',')}` },
+      })),
     );
     let multipart = 0;
     fc.assert(

@@ -21,8 +21,7 @@ describe('parseEtagList', () => {
   it('reads a list with weak and strong tags', () =>
     assert.deepEqual(parseEtagList('"a", W/"b",  "c"'), [strong('"a"'), weak('"b"'), strong('"c"')]));
   it('keeps commas inside a tag', () => assert.deepEqual(parseEtagList('"a,b", "c"'), [strong('"a,b"'), strong('"c"')]));
-  it('drops what is not an entity-tag', () =>
-    assert.deepEqual(parseEtagList('abc, "ok", w/"lower", "unterminated'), [strong('"ok"')]));
+  it('drops what is not an entity-tag', () => assert.deepEqual(parseEtagList('abc, "ok", w/"lower", "unterminated'), [strong('"ok"')]));
   it('reads the empty tag', () => assert.deepEqual(parseEtagList('""'), [strong('""')]));
 });
 

@@ -27,8 +27,7 @@ describe('evaluatePreconditions', () => {
     it('unmodified since proceeds', () => assert.equal(run({ 'if-unmodified-since': AT }), 'proceed'));
     it('modified after is 412', () => assert.equal(run({ 'if-unmodified-since': BEFORE }), 412));
     it('invalid date is ignored', () => assert.equal(run({ 'if-unmodified-since': 'yesterday' }), 'proceed'));
-    it('is ignored when If-Match is present', () =>
-      assert.equal(run({ 'if-match': '"abc"', 'if-unmodified-since': BEFORE }), 'proceed'));
+    it('is ignored when If-Match is present', () => assert.equal(run({ 'if-match': '"abc"', 'if-unmodified-since': BEFORE }), 'proceed'));
   });
 
   describe('If-None-Match (weak)', () => {
@@ -49,18 +48,15 @@ describe('evaluatePreconditions', () => {
     });
     it('modified after proceeds', () => assert.equal(run({ 'if-modified-since': BEFORE }), 'proceed'));
     it('invalid date is ignored', () => assert.equal(run({ 'if-modified-since': 'garbage' }), 'proceed'));
-    it('is ignored when If-None-Match is present', () =>
-      assert.equal(run({ 'if-none-match': '"x"', 'if-modified-since': AT }), 'proceed'));
+    it('is ignored when If-None-Match is present', () => assert.equal(run({ 'if-none-match': '"x"', 'if-modified-since': AT }), 'proceed'));
     it('is ignored for methods other than GET and HEAD', () => assert.equal(run({ 'if-modified-since': AT }, 'POST'), 'proceed'));
   });
 
   describe('order of §13.2.2', () => {
-    it('If-Match failure wins over If-None-Match', () =>
-      assert.equal(run({ 'if-match': '"x"', 'if-none-match': '"abc"' }), 412));
+    it('If-Match failure wins over If-None-Match', () => assert.equal(run({ 'if-match': '"x"', 'if-none-match': '"abc"' }), 412));
     it('If-Unmodified-Since failure wins over If-Modified-Since', () =>
       assert.equal(run({ 'if-unmodified-since': BEFORE, 'if-modified-since': AT }), 412));
-    it('If-Match success then If-None-Match 304', () =>
-      assert.equal(run({ 'if-match': '"abc"', 'if-none-match': '"abc"' }), 304));
+    it('If-Match success then If-None-Match 304', () => assert.equal(run({ 'if-match': '"abc"', 'if-none-match': '"abc"' }), 304));
   });
 });
 
@@ -76,6 +72,5 @@ describe('ifRangeHolds', () => {
   it('a list of tags does not', () => assert.equal(ifRangeHolds('"abc", "x"', v), false));
   it('a date does not while Last-Modified is weak (changed within the last second)', () =>
     assert.equal(ifRangeHolds(AT, { ...v, lastModifiedStrong: false }), false));
-  it('a tag still holds while Last-Modified is weak', () =>
-    assert.equal(ifRangeHolds('"abc"', { ...v, lastModifiedStrong: false }), true));
+  it('a tag still holds while Last-Modified is weak', () => assert.equal(ifRangeHolds('"abc"', { ...v, lastModifiedStrong: false }), true));
 });

@@ -31,11 +31,44 @@ describe('hostile and odd media files', () => {
 
   it('an EBML integer claiming 2^52 bytes is not looped over', async () => {
     const file = Buffer.from([
-      0x1a, 0x45, 0xdf, 0xa3, 0x87, 0x42, 0x82, 0x84, ...Buffer.from('webm'), // EBML header, DocType webm
-      0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // Segment of unknown size
-      0x16, 0x54, 0xae, 0x6b, 0x8c, // Tracks, 12 bytes
-      0xae, 0x8a, // TrackEntry, 10 bytes
-      0x83, 0x01, 0x10, 0, 0, 0, 0, 0, 0, 0x01, // TrackType, claiming 2^52 bytes
+      0x1a,
+      0x45,
+      0xdf,
+      0xa3,
+      0x87,
+      0x42,
+      0x82,
+      0x84,
+      ...Buffer.from('webm'), // EBML header, DocType webm
+      0x18,
+      0x53,
+      0x80,
+      0x67,
+      0x01,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff, // Segment of unknown size
+      0x16,
+      0x54,
+      0xae,
+      0x6b,
+      0x8c, // Tracks, 12 bytes
+      0xae,
+      0x8a, // TrackEntry, 10 bytes
+      0x83,
+      0x01,
+      0x10,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0x01, // TrackType, claiming 2^52 bytes
     ]);
     const info = await within(1000, () => probe('hang.webm', memory(file)));
     assert.equal(info.container, 'webm');

@@ -44,8 +44,7 @@ describe('srtToVtt', () => {
 });
 
 describe('decodeSubtitles', () => {
-  it('reads UTF-8 and drops its BOM', () =>
-    assert.equal(decodeSubtitles(Buffer.from('\uFEFFÉté', 'utf8')), 'Été'));
+  it('reads UTF-8 and drops its BOM', () => assert.equal(decodeSubtitles(Buffer.from('\uFEFFÉté', 'utf8')), 'Été'));
   it('reads bytes that are not UTF-8 as Windows-1252', () =>
     assert.equal(decodeSubtitles(Buffer.from([0xc9, 0x74, 0xe9, 0x20, 0x93, 0x71, 0x94].map(Number))), 'Été “q”'));
 });

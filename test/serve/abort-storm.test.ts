@@ -49,7 +49,12 @@ describe(`${ABORTS} downloads aborted at random points`, () => {
     const socket = net.connect(port, '127.0.0.1');
     socket.on('error', () => {});
     await once(socket, 'connect');
-    const range = point === 'inside multipart framing' ? 'Range: bytes=0-99,8000000-8000099,15000000-15999999\r\n' : seed % 2 ? `Range: bytes=${seed * 997}-\r\n` : '';
+    const range =
+      point === 'inside multipart framing'
+        ? 'Range: bytes=0-99,8000000-8000099,15000000-15999999\r\n'
+        : seed % 2
+          ? `Range: bytes=${seed * 997}-\r\n`
+          : '';
     const requestText = `GET /big.mp4 HTTP/1.1\r\nHost: x\r\n${range}\r\n`;
     if (point === 'while sending headers') {
       socket.write(requestText.slice(0, 5 + (seed % (requestText.length - 6))));

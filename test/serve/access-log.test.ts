@@ -26,7 +26,10 @@ describe('access log', () => {
   it('one entry per request: method, path without the query, status, range, bytes, duration', async () => {
     await request(`${server.url}/a.mp4?exp=123&sig=secret-token`, { headers: { Range: 'bytes=0-99' } });
     await request(`${server.url}/missing.mp4`, { method: 'HEAD' });
-    await waitFor(() => entries.length, (n) => n >= 2);
+    await waitFor(
+      () => entries.length,
+      (n) => n >= 2,
+    );
     const [ranged, missing] = entries;
     assert.equal(ranged!.method, 'GET');
     assert.equal(ranged!.path, '/a.mp4'); // the token stays out of the log
@@ -49,7 +52,10 @@ describe('access log', () => {
       );
       req.on('error', () => {});
     });
-    await waitFor(() => entries.length, (n) => n >= 1);
+    await waitFor(
+      () => entries.length,
+      (n) => n >= 1,
+    );
     assert.equal(entries[0]!.status, 200);
     assert.equal(entries[0]!.aborted, true);
     assert.ok(entries[0]!.bytes < 32 * 1024 * 1024);

@@ -34,7 +34,22 @@ describe('running out of file descriptors', { skip: prlimitMissing }, () => {
     // The server under a limit of 80 descriptors; idle connections use them up one by one.
     const child = spawn(
       'prlimit',
-      ['--nofile=80:80', '--', path.join(repo, 'node_modules/.bin/tsx'), path.join(repo, 'src/cli.ts'), 'serve', dir, '--port', '0', '--quiet', '--no-posters', '--file-cache', '0', '--cache-dir', path.join(dir, '.cache')],
+      [
+        '--nofile=80:80',
+        '--',
+        path.join(repo, 'node_modules/.bin/tsx'),
+        path.join(repo, 'src/cli.ts'),
+        'serve',
+        dir,
+        '--port',
+        '0',
+        '--quiet',
+        '--no-posters',
+        '--file-cache',
+        '0',
+        '--cache-dir',
+        path.join(dir, '.cache'),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';

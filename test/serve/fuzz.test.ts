@@ -27,7 +27,20 @@ function rng(seed: number) {
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'get', 'G\u00c9T', '', 'GET GET', 'PROPFIND'];
-const PATHS = ['/a.mp4', '/a.mp4?download=1', '/missing.mp4', '/', '*', 'http://x/a.mp4', '/%', '/..%2f..%2fetc%2fpasswd', '/a.mp4%00', `/${'x'.repeat(9000)}`, '/\u00e9t\u00e9.mp4', ''];
+const PATHS = [
+  '/a.mp4',
+  '/a.mp4?download=1',
+  '/missing.mp4',
+  '/',
+  '*',
+  'http://x/a.mp4',
+  '/%',
+  '/..%2f..%2fetc%2fpasswd',
+  '/a.mp4%00',
+  `/${'x'.repeat(9000)}`,
+  '/\u00e9t\u00e9.mp4',
+  '',
+];
 const VERSIONS = ['HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/0.9', 'HTTP/1.1x', '', 'http/1.1'];
 const HEADERS = [
   'Host: x',
@@ -75,7 +88,8 @@ function makeCase(r: ReturnType<typeof rng>): Buffer {
     const kind = r.int(5);
     if (kind === 0) text[at] = r.int(256);
     else if (kind === 1) text = Buffer.concat([text.subarray(0, at), Buffer.from([r.int(256), r.int(256)]), text.subarray(at)]);
-    else if (kind === 2) text = text.subarray(0, at); // cut short: the server must time out, not hang
+    else if (kind === 2)
+      text = text.subarray(0, at); // cut short: the server must time out, not hang
     else if (kind === 3) text = Buffer.concat([text.subarray(0, at), text.subarray(at + 1 + r.int(10))]);
     else text = Buffer.concat([text, text]); // pipelined twice
   }
@@ -169,7 +183,9 @@ describe(`fuzzing a live server with ${CASES} requests (seed ${SEED})`, () => {
         }
       });
     }
-    console.log(`# fuzz: ${CASES} cases, ${closedSilently} closed without an answer, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+    console.log(
+      `# fuzz: ${CASES} cases, ${closedSilently} closed without an answer, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
+    );
     assert.deepEqual(logs, []);
     assert.deepEqual(server.unexpected, []);
     // Still correct afterwards.

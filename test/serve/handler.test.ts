@@ -149,10 +149,7 @@ describe('createHandler over node:http', () => {
   it('?download=1 adds Content-Disposition with filename* for non-ASCII names', async () => {
     const r = await request(url('/%C3%89t%C3%A9%20%C3%A0%20Paris.mp4?download=1'));
     assert.equal(r.status, 200);
-    assert.equal(
-      r.headers['content-disposition'],
-      `attachment; filename="_t_ _ Paris.mp4"; filename*=UTF-8''%C3%89t%C3%A9%20%C3%A0%20Paris.mp4`,
-    );
+    assert.equal(r.headers['content-disposition'], `attachment; filename="_t_ _ Paris.mp4"; filename*=UTF-8''%C3%89t%C3%A9%20%C3%A0%20Paris.mp4`);
     const plain = await request(url('/clip.mp4?download=1'), { headers: { Range: 'bytes=0-1' } });
     assert.equal(plain.status, 206);
     assert.equal(plain.headers['content-disposition'], 'attachment; filename="clip.mp4"');
@@ -250,7 +247,7 @@ describe('Express', () => {
 });
 
 describe('sendFile', () => {
-  it("serves the file a route resolved, with ranges, and 404 when it is missing", async () => {
+  it('serves the file a route resolved, with ranges, and 404 when it is missing', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'seekable-sendfile-'));
     const file = path.join(dir, 'chosen.webm');
     await writeFile(file, Buffer.from('0123456789'));

@@ -66,16 +66,26 @@ describe('limits against hostile and stalled clients', () => {
       if (i % 2 === 1) s.on('connect', () => s.write('GET /big.mp4 HTTP/1.1\r\nHost: x\r\nX-Slow: '));
       sockets.push(s);
     }
-    await waitFor(() => sockets.filter((s) => s.readyState === 'open').length, (n) => n >= SOCKETS * 0.95, 5000);
+    await waitFor(
+      () => sockets.filter((s) => s.readyState === 'open').length,
+      (n) => n >= SOCKETS * 0.95,
+      5000,
+    );
     const trickle = setInterval(() => {
       for (const [i, s] of sockets.entries()) if (i % 2 === 1 && !s.destroyed) s.write('a');
     }, 200);
     try {
       const times: number[] = [];
       for (let i = 0; i < 9; i++) times.push(await timeToFirstBytes(port));
-      console.log(`# first 64 KiB: ${baseline.toFixed(1)} ms alone, ${median(times).toFixed(1)} ms (median of 9) beside ${SOCKETS} idle/trickling sockets`);
+      console.log(
+        `# first 64 KiB: ${baseline.toFixed(1)} ms alone, ${median(times).toFixed(1)} ms (median of 9) beside ${SOCKETS} idle/trickling sockets`,
+      );
       assert.ok(median(times) < 50, `median ${median(times)} ms`);
-      const gone = await waitFor(() => closed, (n) => n === SOCKETS, 6000);
+      const gone = await waitFor(
+        () => closed,
+        (n) => n === SOCKETS,
+        6000,
+      );
       assert.equal(gone, SOCKETS, 'the server closed every idle and trickling socket');
     } finally {
       clearInterval(trickle);

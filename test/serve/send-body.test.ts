@@ -176,7 +176,14 @@ describe('the body executor: pooled buffers, reads sized by the client', () => {
     });
     await Promise.all([...singles, multipart]);
     agent.destroy();
-    assert.equal(await waitFor(() => pool.outstanding, (n) => n === base), base, 'every buffer given back');
+    assert.equal(
+      await waitFor(
+        () => pool.outstanding,
+        (n) => n === base,
+      ),
+      base,
+      'every buffer given back',
+    );
     assert.deepEqual(logs, []);
   });
 
@@ -227,7 +234,14 @@ describe('the body executor: pooled buffers, reads sized by the client', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(source.records.length, reads, 'no read-ahead while they wait');
     for (const socket of sockets) socket.destroy();
-    assert.equal(await waitFor(() => pool.outstandingBytes, (n) => n === before), before, 'buffers of cut connections come back');
+    assert.equal(
+      await waitFor(
+        () => pool.outstandingBytes,
+        (n) => n === before,
+      ),
+      before,
+      'buffers of cut connections come back',
+    );
   });
 
   it('a source with no fast path and no rewrite check is served as exactly', async () => {
@@ -270,7 +284,10 @@ describe('the body executor: pooled buffers, reads sized by the client', () => {
     agent.destroy();
     assert.ok(reply.body.equals(offsetBytes(0, SIZE)));
     const records = source.records;
-    assert.ok(records.every((r) => r.now), `${records.filter((r) => !r.now).length} of ${records.length} reads on the thread pool`);
+    assert.ok(
+      records.every((r) => r.now),
+      `${records.filter((r) => !r.now).length} of ${records.length} reads on the thread pool`,
+    );
     // Without the bound, reads on the event loop into writes the kernel takes at once would send MiBs in one
     // turn, every other connection waiting.
     const perTurn = new Map<number, number>();

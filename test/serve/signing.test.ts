@@ -67,6 +67,15 @@ describe('signed URLs', () => {
   });
 
   it('durations', () => {
-    assert.deepEqual(['90', '90s', '15m', '1h', '7d', 'x', '1w', ''].map(parseDuration), [90, 90, 900, 3600, 604800, undefined, undefined, undefined]);
+    assert.deepEqual(['90', '90s', '15m', '1h', '7d', 'x', '1w', ''].map(parseDuration), [
+      90,
+      90,
+      900,
+      3600,
+      604800,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

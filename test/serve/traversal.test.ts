@@ -40,8 +40,7 @@ describe('path traversal never reaches a byte outside the root', () => {
     await rm(base, { recursive: true });
   });
 
-  const get = (target: string) =>
-    rawRequest(server.port, Buffer.from(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 'latin1'));
+  const get = (target: string) => rawRequest(server.port, Buffer.from(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 'latin1'));
 
   const attempts = () => [
     '/../secret.txt',
@@ -139,13 +138,23 @@ describe('path traversal never reaches a byte outside the root', () => {
     // Node's parser refuses only malformed request lines; everything else must reach the jail.
     const refusedByParser = outcomes.filter((o) => o.startsWith('400'));
     assert.ok(refusedByParser.length <= 30, refusedByParser.join('\n'));
-    console.log(`# traversal corpus: ${corpus.length} attempts, ${outcomes.length - refusedByParser.length} answered 404 by the jail, ${refusedByParser.length} refused 400 by the HTTP parser`);
+    console.log(
+      `# traversal corpus: ${corpus.length} attempts, ${outcomes.length - refusedByParser.length} answered 404 by the jail, ${refusedByParser.length} refused 400 by the HTTP parser`,
+    );
     assert.deepEqual(logs, []);
   });
 
   it('what is inside the root is still served, through links too', async () => {
     // "/uplink/root/ok.mp4" leaves the root through a link and comes back: its real path is inside.
-    const targets = ['/ok.mp4', '/sub/ok.mp4', '/inside-link.mp4', '/sub%2fok.mp4', '/uplink/root/ok.mp4', 'http://x/ok.mp4', 'HTTP://x:80/sub/ok.mp4'];
+    const targets = [
+      '/ok.mp4',
+      '/sub/ok.mp4',
+      '/inside-link.mp4',
+      '/sub%2fok.mp4',
+      '/uplink/root/ok.mp4',
+      'http://x/ok.mp4',
+      'HTTP://x:80/sub/ok.mp4',
+    ];
     for (const target of targets) {
       const reply = await get(target);
       assert.match(reply, /^HTTP\/1\.1 200/, target);

@@ -165,11 +165,19 @@ describe('the open-file cache', () => {
     const hit = (await source.lookup('big.mp4'))!;
     try {
       const reader = resourceReader(hit);
-      for (const [start, length] of [[0, 2], [1000, 64 * 1024], [1024 * 1024 - 10, 10], [2 * 1024 * 1024, 500]] as const) {
+      for (const [start, length] of [
+        [0, 2],
+        [1000, 64 * 1024],
+        [1024 * 1024 - 10, 10],
+        [2 * 1024 * 1024, 500],
+      ] as const) {
         assert.ok((await reader.read(start, length)).equals(bytes.subarray(start, start + length)), `${start}+${length}`);
       }
       const pastEnd = hit.readRange(3 * 1024 * 1024 - 1, 3 * 1024 * 1024);
-      await assert.rejects(pastEnd.read(Buffer.alloc(2), 2).then(() => pastEnd.read(Buffer.alloc(1), 1)), /ShortReadError|file ended/);
+      await assert.rejects(
+        pastEnd.read(Buffer.alloc(2), 2).then(() => pastEnd.read(Buffer.alloc(1), 1)),
+        /ShortReadError|file ended/,
+      );
       pastEnd.close();
     } finally {
       hit.release();

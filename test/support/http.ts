@@ -72,7 +72,11 @@ export async function rawRequest(port: number, data: string | Buffer, timeoutMs 
 export async function leakedDescriptors(handler: Handler, timeoutMs = 5000): Promise<number> {
   const source = handler.source as FileSource;
   source.close();
-  return waitFor(() => source.openDescriptors, (n) => n === 0, timeoutMs);
+  return waitFor(
+    () => source.openDescriptors,
+    (n) => n === 0,
+    timeoutMs,
+  );
 }
 
 /** Polls until `check` holds or the time is up; returns the last value seen. */
@@ -99,7 +103,10 @@ export function parseMultipart(body: Buffer, contentType: string): { headers: Re
     if (body.subarray(pos, pos + 2).toString() === '--') break; // close-delimiter
     const headerEnd = body.indexOf('\r\n\r\n', pos);
     const headers: Record<string, string> = {};
-    for (const line of body.subarray(pos + 2, headerEnd).toString('latin1').split('\r\n')) {
+    for (const line of body
+      .subarray(pos + 2, headerEnd)
+      .toString('latin1')
+      .split('\r\n')) {
       const colon = line.indexOf(':');
       headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
     }

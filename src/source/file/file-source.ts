@@ -90,7 +90,8 @@ export class FileSource implements ListableSource {
     if (file === undefined) return undefined;
     if (this.hot !== undefined) file.heat = this.hot.heatOf(file);
     const resource = this.resourceFor(file, false);
-    if (cache !== undefined) cache.put(key, this.jail.pathOf(key), file); // the cache keeps the opener's reference
+    if (cache !== undefined)
+      cache.put(key, this.jail.pathOf(key), file); // the cache keeps the opener's reference
     else file.unref();
     return resource;
   }
