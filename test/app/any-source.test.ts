@@ -155,7 +155,7 @@ describe('the whole app on an in-memory listable source (nothing above the sourc
     assert.deepEqual([...poster.body.subarray(0, 3)], [0xff, 0xd8, 0xff]);
   });
 
-  it('the pages\' assets: every script, stylesheet and icon a page links to answers', async () => {
+  it("the pages' assets: every script, stylesheet and icon a page links to answers", async () => {
     const html = (await request(`${server.url}/watch/Trips/movie.mp4`)).body.toString();
     const assets = [...html.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
     assert.equal(assets.length, 3); // icon, stylesheet, player script
