@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import * as app from '../../src/app/index.js';
+import * as fetchDoor from '../../src/adapters/fetch.js';
 import * as engine from '../../src/engine.js';
 import * as seekable from '../../src/index.js';
+import type { FetchHandler, FetchHandlerOptions, FetchResponseOptions } from '../../src/adapters/fetch.js';
 import type { App, AppOptions } from '../../src/app/index.js';
 import type { DecideOptions, Plan, RequestInfo, Representation } from '../../src/engine.js';
 import type {
@@ -75,6 +77,10 @@ describe('the entry points export what they say', () => {
   it('seekable/app: createApp', () => {
     assert.deepEqual(Object.keys(app).sort(), ['createApp', 'defaultCacheDir']);
   });
+
+  it('seekable/fetch: the Fetch API door', () => {
+    assert.deepEqual(Object.keys(fetchDoor).sort(), ['createFetchHandler', 'fetchResponse']);
+  });
 });
 
 // Type-level pins: each line fails to compile if the export's shape changes.
@@ -100,6 +106,11 @@ export type Pins = [
     >
   >,
   Expect<Same<typeof app.createApp, (options: AppOptions) => App>>,
+  Expect<Same<typeof fetchDoor.createFetchHandler, (root: string | Source, options?: FetchHandlerOptions) => FetchHandler>>,
+  Expect<Same<FetchHandler, ((request: Request) => Promise<Response>) & { readonly source: Source; close(): void }>>,
+  Expect<
+    Same<typeof fetchDoor.fetchResponse, (request: Request, resource: Resource | undefined, name: string, options?: FetchResponseOptions) => Response>
+  >,
   Expect<Same<App, Listener & { readonly catalog: App['catalog']; close(): void }>>,
   Expect<Same<typeof engine.decide, (request: RequestInfo, representation: Representation | undefined, options: DecideOptions) => Plan>>,
   Expect<Same<typeof seekable.signQuery, (key: string, secret: string, options: SignOptions) => string>>,

@@ -1,0 +1,131 @@
+/**
+ * seekable/fetch: the Fetch API door, `(request: Request) => Promise<Response>`, for every runtime
+ * that speaks it: Bun.serve, Deno.serve, Hono, a Next.js route handler, Node through @hono/node-server.
+ * The door itself uses web standards only (Request, Response, ReadableStream); the file source it
+ * makes from a path reads with node:fs, which Bun and Deno provide.
+ */
+import { methodNotAllowed, notFound, type Plan, textPlan } from '../http/decide.js';
+import { keyFromPath } from '../serve/request-target.js';
+import { planFor, type SendOptions, type Target } from '../serve/plan-for.js';
+import { refusal } from '../serve/signing.js';
+import { bodyStream } from '../serve/stream-writer.js';
+import { FileSource, type FileSourceOptions } from '../source/file/file-source.js';
+import type { Resource, Source } from '../source/types.js';
+
+/** Options of createFetchHandler: how answers are made, the folder's rules when given a path, signing, and the mount. */
+export interface FetchHandlerOptions extends SendOptions, FileSourceOptions {
+  /** The path the files are served under, e.g. '/media' ('' or unset: at the root). */
+  prefix?: string;
+  /** When set, every request needs a signed link: the first secret signs, all are accepted. */
+  secrets?: readonly string[];
+}
+
+/** Per-call options of fetchResponse: a download name, a Cache-Control, extra headers. */
+export interface FetchResponseOptions extends SendOptions {
+  /** Answer as a download; `true` uses the target's name. */
+  download?: boolean | string;
+  cacheControl?: string;
+  /** Header fields added to every answer (never replacing the ones the engine decides). */
+  headers?: Record<string, string>;
+}
+
+/** The Fetch API handler, its source, and close() for the files a source made from a path keeps open. */
+export interface FetchHandler {
+  (request: Request): Promise<Response>;
+  readonly source: Source;
+  close(): void;
+}
+
+const defaultLog = (line: string) => console.error(line);
+/** Out of descriptors (the process's or the system's): a passing condition, not a fault. */
+const EXHAUSTED = new Set(['EMFILE', 'ENFILE']);
+
+/**
+ * Serves the files under `root` (a directory, or any Source) by URL path under `prefix`: the key is
+ * the path after it, decoded once. 404 outside the prefix and for missing keys, 405 for methods other
+ * than GET and HEAD, `?download=1` for a download.
+ */
+export function createFetchHandler(root: string | Source, options: FetchHandlerOptions = {}): FetchHandler {
+  const owned = typeof root === 'string';
+  const source = owned ? new FileSource(root, options) : root;
+  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
+  const secrets = options.secrets?.length ? options.secrets : undefined;
+  const log = options.log ?? defaultLog;
+
+  const handle = async (request: Request): Promise<Response> => {
+    checkFetchCall(request);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return fromPlan(request, methodNotAllowed());
+    const url = new URL(request.url);
+    const path = url.pathname;
+    if (prefix !== '' && !path.startsWith(`${prefix}/`)) return fromPlan(request, notFound());
+    const key = keyFromPath(path.slice(prefix.length));
+    // Checked before any lookup, so a refusal says nothing about whether the file exists.
+    const refused = secrets === undefined ? undefined : refusal(key, url.searchParams, secrets, Date.now() / 1000);
+    if (refused !== undefined) return fromPlan(request, refused);
+    let resource: Resource | undefined;
+    try {
+      resource = key === undefined ? undefined : await source.lookup(key);
+    } catch (err) {
+      return failure(request, err, log);
+    }
+    const name = key ?? '';
+    return respondWith(request, { resource, name, download: url.searchParams.get('download') === '1' ? name : undefined }, options);
+  };
+  return Object.assign(handle, { source, close: () => (owned ? source.close?.() : undefined) });
+}
+
+/**
+ * The Response to a request for one resource your own route looked up (behind your own checks), with
+ * the full range and conditional semantics; undefined answers 404. The resource is released when the
+ * body is over (or at once, when there is none).
+ */
+export function fetchResponse(request: Request, resource: Resource | undefined, name: string, options: FetchResponseOptions = {}): Response {
+  checkFetchCall(request);
+  const download = options.download === true ? name : options.download || undefined;
+  return respondWith(request, { resource, name, download, cacheControl: options.cacheControl }, options);
+}
+
+function respondWith(request: Request, target: Target, options: SendOptions & { headers?: Record<string, string> }): Response {
+  const { resource } = target;
+  let plan: Plan;
+  try {
+    plan = planFor({ method: request.method, headers: Object.fromEntries(request.headers) }, target, options);
+  } catch (err) {
+    resource?.release();
+    return failure(request, err, options.log ?? defaultLog);
+  }
+  const headers = options.headers === undefined ? plan.headers : { ...options.headers, ...plan.headers };
+  const { body } = plan;
+  if (body.type === 'none' || body.type === 'text' || resource === undefined) {
+    resource?.release();
+    return new Response(body.type === 'text' && request.method !== 'HEAD' ? body.text : null, { status: plan.status, headers });
+  }
+  return new Response(
+    bodyStream(body, resource, () => resource.release()),
+    { status: plan.status, headers },
+  );
+}
+
+function fromPlan(request: Request, plan: Plan): Response {
+  const text = plan.body.type === 'text' && request.method !== 'HEAD' ? plan.body.text : null;
+  return new Response(text, { status: plan.status, headers: plan.headers });
+}
+
+/** A fault of the source before any answer: 503 with Retry-After when out of descriptors, else 500, and one log line. */
+function failure(request: Request, err: unknown, log: (line: string) => void): Response {
+  const code = (err as { code?: string } | null)?.code ?? '';
+  log(`seekable: ${request.method} ${new URL(request.url).pathname}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+  const plan = EXHAUSTED.has(code)
+    ? textPlan(503, 'Service Unavailable: too many open files', { 'Retry-After': '1' })
+    : textPlan(500, 'Internal Server Error');
+  return fromPlan(request, plan);
+}
+
+/** A node:http request (or anything else) where a Fetch API Request belongs fails at once with a TypeError. */
+function checkFetchCall(request: Request): void {
+  // By shape, not instanceof: runtimes and frameworks (Hono on Node) hand over Requests of their own classes.
+  const r = request as Partial<Request> | undefined;
+  if (typeof r?.url !== 'string' || typeof r.method !== 'string' || typeof (r.headers as Partial<Headers> | undefined)?.get !== 'function') {
+    throw new TypeError('seekable/fetch: expected a Fetch API Request; for node:http (req, res) use createHandler from seekable');
+  }
+}
