@@ -5,11 +5,13 @@
  * and their contract, and signed links. The engine alone is `seekable/engine`; the app that
  * `seekable serve` runs is `seekable/app`.
  */
-export { createHandler, sendFile, type Handler, type HandlerOptions } from './serve/handler.js';
-export type { SendOptions } from './serve/responder.js';
+export { createHandler, sendFile, sendResource, type Handler, type HandlerOptions, type SendResourceOptions } from './serve/handler.js';
+export { createMediaServer, DEFAULT_LIMITS, type ServerLimits } from './serve/create-server.js';
+export type { SendOptions } from './serve/plan-for.js';
 export { signQuery, verifyQuery, type SignOptions, type Verdict } from './serve/signing.js';
 export { FileSource, type FileSourceOptions } from './source/file/file-source.js';
 export { openFile } from './source/file/file-resource.js';
+export { isSafeKey } from './source/file/jail.js';
 export { bufferResource } from './source/buffer-resource.js';
 export { listAll } from './source/list-all.js';
 export { ChangedError, ShortReadError } from './source/errors.js';

@@ -114,7 +114,11 @@ function fromPlan(request: Request, plan: Plan): Response {
 /** A fault of the source before any answer: 503 with Retry-After when out of descriptors, else 500, and one log line. */
 function failure(request: Request, err: unknown, log: (line: string) => void): Response {
   const code = (err as { code?: string } | null)?.code ?? '';
-  log(`seekable: ${request.method} ${new URL(request.url).pathname}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+  try {
+    log(`seekable: ${request.method} ${new URL(request.url).pathname}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+  } catch {
+    // A log that throws must not take the answer down with it.
+  }
   const plan = EXHAUSTED.has(code)
     ? textPlan(503, 'Service Unavailable: too many open files', { 'Retry-After': '1' })
     : textPlan(500, 'Internal Server Error');

@@ -63,10 +63,11 @@ export function createApp(options: AppOptions): App {
   const source = options.source ?? new FileSource(options.root!, options);
   const basePath = normalizeBasePath(options.basePath);
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  // The catalog cache is per folder; a source given as an object has no path to tell it by.
-  const where = options.root === undefined ? 'source' : path.resolve(options.root);
+  // The catalog cache is per source; a source that cannot say what it reads keeps none (two of them
+  // would overwrite each other's).
   const catalog = new Catalog(source, {
-    cacheFile: path.join(cacheDir, `catalog-${createHash('sha1').update(where).digest('hex').slice(0, 12)}.json`),
+    cacheFile:
+      source.id === undefined ? undefined : path.join(cacheDir, `catalog-${createHash('sha1').update(source.id).digest('hex').slice(0, 12)}.json`),
     onProgress: options.onScanProgress,
   });
   const responder = new Responder(options);

@@ -76,7 +76,8 @@ export function appContext(
     async entry(key) {
       const entry = key === undefined ? undefined : parts.catalog.get(key);
       if (entry === undefined) return undefined;
-      const resource = await parts.source.lookup(entry.path);
+      // A check, not a read: nothing kept open for it (an open-file cache hit counts as recently read).
+      const resource = await parts.source.lookup(entry.path, { keep: false });
       resource?.release();
       return resource === undefined ? undefined : entry;
     },

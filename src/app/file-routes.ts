@@ -19,7 +19,8 @@ const MAX_SUBTITLES = 10 * 1024 * 1024;
  */
 export async function poster(app: AppContext, call: Call, key: string | undefined, version: string | null): Promise<void> {
   const entry = key === undefined ? undefined : app.catalog.get(key);
-  const resource = entry === undefined ? undefined : await app.source.lookup(entry.path);
+  // Not kept open: ffmpeg reads the video (once per version), the player will not.
+  const resource = entry === undefined ? undefined : await app.source.lookup(entry.path, { keep: false });
   if (entry === undefined || resource === undefined) return call.send(textPlan(404, 'No poster'));
   try {
     const local = await app.source.localPath?.(entry.path);

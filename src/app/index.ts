@@ -4,4 +4,5 @@
  * source, mountable under a path prefix.
  */
 export { createApp, defaultCacheDir, type App, type AppOptions } from './app.js';
-export type { ScanProgress } from '../media/catalog.js';
+export type { Catalog, CatalogEntry, ScanProgress } from '../media/catalog.js';
+export type { EntryView } from './entry-json.js';

@@ -49,9 +49,21 @@ export function underBase(pathname: string, basePath: string): string | undefine
   return pathname.startsWith(`${basePath}/`) ? pathname.slice(basePath.length) : undefined;
 }
 
-/** A base path as options may give it ("videos/", "/videos", "/") in the one form used: "/videos", or "". */
+/**
+ * A base path as options may give it ("videos/", "/videos", "/", "/vidéos") in the one form used:
+ * "" or "/prefix", each segment percent-encoded as it appears in request paths and in links.
+ */
 export function normalizeBasePath(basePath: string | undefined): string {
-  const trimmed = (basePath ?? '').replace(/^\/+|\/+$/g, '');
-  if (trimmed.split('/').some((s) => s === '.' || s === '..')) throw new Error(`basePath cannot hold "." or ".." segments: ${basePath}`);
-  return trimmed === '' ? '' : `/${trimmed}`;
+  const segments = (basePath ?? '').split('/').filter((s) => s !== '');
+  if (segments.some((s) => s === '.' || s === '..')) throw new Error(`basePath cannot hold "." or ".." segments: ${basePath}`);
+  return segments.map((s) => `/${encodeURIComponent(decodeSegment(s))}`).join('');
+}
+
+/** A segment given already encoded ("vid%C3%A9os") is taken as such; one that is not, as it is. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

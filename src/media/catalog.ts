@@ -118,24 +118,24 @@ export class Catalog {
     return { ...this.progress };
   }
 
-  private refreshIfStale(): Promise<void> | undefined {
+  private refreshIfStale(): void {
     if (this.running === undefined && Date.now() - this.lastScan > (this.options.staleAfterMs ?? 2000)) {
       void this.refresh().catch(() => {}); // a failed background scan keeps the last listing
     }
-    return this.running;
   }
 
   /**
    * Brings a stale listing up to date before a page is made from it, waiting at most `maxWaitMs` (a
    * long scan goes on in the background, and the page shows what is known). So a file added while the
-   * server runs is on the very next page load, not the one after.
+   * server runs is on the very next page load, not the one after. A scan already running (the first
+   * one, on a large library) is not waited for: pages are served from what is known meanwhile.
    */
   async catchUp(maxWaitMs = 1000): Promise<void> {
-    const running = this.refreshIfStale();
-    if (running === undefined) return;
+    if (this.running !== undefined || Date.now() - this.lastScan <= (this.options.staleAfterMs ?? 2000)) return;
+    const scan = this.refresh().catch(() => {}); // a failed scan keeps the last listing
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
-    await Promise.race([running.catch(() => {}), timeout]);
+    await Promise.race([scan, timeout]);
     clearTimeout(timer);
   }
 

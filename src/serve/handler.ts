@@ -4,7 +4,8 @@ import { FileSource, type FileSourceOptions } from '../source/file/file-source.j
 import { openFile } from '../source/file/file-resource.js';
 import type { Resource, Source } from '../source/types.js';
 import { keyFromPath, splitUrl } from './request-target.js';
-import { Responder, type SendOptions } from './responder.js';
+import { type SendOptions } from './plan-for.js';
+import { Responder } from './responder.js';
 import { refusal } from './signing.js';
 
 /** Options of createHandler: how answers are made, the folder's rules when it is given a path, and signing. */
@@ -73,7 +74,8 @@ export function handlerOver(source: Source, options: HandlerOptions, responder: 
     // Checked before any lookup, so a refusal says nothing about whether the file exists.
     const refused = secrets === undefined ? undefined : refusal(key, query, secrets, Date.now() / 1000);
     if (refused !== undefined) return responder.sendPlan(req, res, refused);
-    void serve(req, res, key, query.get('download') === '1', next && (() => next()));
+    // serve() answers its own failures; a throw past that (a `next` that throws) must not go unheard.
+    serve(req, res, key, query.get('download') === '1', next && (() => next())).catch((err: unknown) => responder.fail(req, res, err));
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => {
@@ -94,21 +96,44 @@ export async function sendFile(
   req: IncomingMessage,
   res: ServerResponse,
   filePath: string,
-  options: SendOptions & { download?: boolean | string } = {},
+  options: SendOptions & { download?: boolean | string; cacheControl?: string } = {},
 ): Promise<void> {
   checkNodeCall(req, res);
-  // No buffers kept between calls: a function has nothing to own them.
-  const responder = new Responder(options, false);
   let resource: Resource | undefined;
   try {
     resource = await openFile(filePath);
   } catch (err) {
-    responder.fail(req, res, err);
+    new Responder(options, false).fail(req, res, err);
     return;
   }
-  const name = filePath.slice(filePath.lastIndexOf('/') + 1);
-  const download = options.download === true ? name : options.download || undefined;
-  await responder.respond(req, res, { resource, name, download });
+  await sendResource(req, res, resource, { ...options, name: filePath.slice(filePath.lastIndexOf('/') + 1) });
+}
+
+/** Per-call options of sendResource: the name it is served under, a download, a Cache-Control. */
+export interface SendResourceOptions extends SendOptions {
+  /** The file name: gives the Content-Type when the resource has none, and the download's name. */
+  name: string;
+  /** Answer as a download; `true` uses `name`. */
+  download?: boolean | string;
+  cacheControl?: string;
+}
+
+/**
+ * Serves a resource your own code looked up (from any source: bufferResource for bytes in memory),
+ * with the full range and conditional semantics; undefined answers 404. The resource is released
+ * when the answer is over.
+ */
+export async function sendResource(
+  req: IncomingMessage,
+  res: ServerResponse,
+  resource: Resource | undefined,
+  options: SendResourceOptions,
+): Promise<void> {
+  checkNodeCall(req, res);
+  // No buffers kept between calls: a function has nothing to own them.
+  const responder = new Responder(options, false);
+  const download = options.download === true ? options.name : options.download || undefined;
+  await responder.respond(req, res, { resource, name: options.name, download, cacheControl: options.cacheControl });
 }
 
 /**

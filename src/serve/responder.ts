@@ -1,27 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decide, textPlan, type DecideOptions, type Plan } from '../http/decide.js';
-import type { Resource } from '../source/types.js';
+import { textPlan, type Plan } from '../http/decide.js';
 import { BufferPool } from './buffer-pool.js';
 import { NodeBodyWriter } from './node-writer.js';
+import { planFor, type SendOptions, type Target } from './plan-for.js';
 import { sendBody } from './send-body.js';
-
-/** Options of every door: what the engine decides with, and where errors are reported. */
-export interface SendOptions extends Pick<DecideOptions, 'cacheControl' | 'maxRanges' | 'maxChunk'> {
-  /** Receives one line per server-side failure (default: console.error). Client aborts are not failures. */
-  log?: (line: string) => void;
-}
-
-/** What one answer serves: a looked-up resource (undefined: there is no such thing) and how to name it. */
-export interface Target {
-  resource: Resource | undefined;
-  /** The file name or key: gives the Content-Type when the resource has none. */
-  name: string;
-  /** Answer as a download under this file name (Content-Disposition: attachment). */
-  download?: string;
-  /** Cache-Control of this answer, instead of the door's. */
-  cacheControl?: string;
-}
 
 const defaultLog = (line: string) => console.error(line);
 
@@ -29,9 +11,6 @@ const defaultLog = (line: string) => console.error(line);
 const ABORTS = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED']);
 /** Out of descriptors (the process's or the system's): a passing condition, not a fault. */
 const EXHAUSTED = new Set(['EMFILE', 'ENFILE']);
-
-/** 12 random bytes in hex: no file's bytes can be expected to contain it (RFC 2046 §5.1.1). */
-const randomBoundary = () => randomBytes(12).toString('hex');
 
 /**
  * Answers node:http requests: decides with the engine, sends the body through the executor, and
@@ -59,16 +38,7 @@ export class Responder {
   async respond(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
     const { resource } = target;
     try {
-      const options = this.options;
-      const plan = decide({ method: req.method ?? 'GET', headers: req.headers }, resource, {
-        now: Date.now(),
-        name: target.name,
-        cacheControl: target.cacheControl ?? options.cacheControl,
-        maxRanges: options.maxRanges,
-        maxChunk: options.maxChunk,
-        download: target.download,
-        boundary: randomBoundary,
-      });
+      const plan = planFor({ method: req.method ?? 'GET', headers: req.headers }, target, this.options);
       const { body } = plan;
       if (body.type === 'none' || body.type === 'text' || resource === undefined) return this.sendPlan(req, res, plan);
       const socket = req.socket;
@@ -98,7 +68,11 @@ export class Responder {
       res.destroy();
       return;
     }
-    this.log(`seekable: ${req.method} ${req.url?.split('?')[0]}: ${describe(err)}`);
+    try {
+      this.log(`seekable: ${req.method} ${req.url?.split('?')[0]}: ${describe(err)}`);
+    } catch {
+      // A log that throws must not take the answer (or the process) down with it.
+    }
     if (res.headersSent) res.destroy();
     else if (EXHAUSTED.has(code)) this.sendPlan(req, res, textPlan(503, 'Service Unavailable: too many open files', { 'Retry-After': '1' }));
     else this.sendPlan(req, res, textPlan(500, 'Internal Server Error'));

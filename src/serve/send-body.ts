@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { PlanBody } from '../http/decide.js';
 import type { ByteRange } from '../http/types.js';
+import { ShortReadError } from '../source/errors.js';
 import type { RangeReader, Resource } from '../source/types.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { BodyWriter } from './body-writer.js';
@@ -157,6 +158,18 @@ class BodyRun {
     if (writer.gone) {
       this.buffers?.give(buffer);
       this.finish();
+      return false;
+    }
+    // The contract is public: a source that reads nothing, or more than was asked, must not hang the
+    // server in a loop that never advances or run a body past its Content-Length.
+    const left = this.range!.end - this.pos + 1;
+    if (!Number.isInteger(bytesRead) || bytesRead < 1 || bytesRead > left || bytesRead > buffer.length) {
+      this.buffers?.give(buffer);
+      this.fail(
+        bytesRead === 0
+          ? new ShortReadError(`the resource ended at byte ${this.pos}, before ${this.range!.end}`)
+          : new RangeError(`a source read ${bytesRead} bytes where 1 to ${Math.min(left, buffer.length)} were asked for`),
+      );
       return false;
     }
     this.pos += bytesRead;

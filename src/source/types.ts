@@ -22,6 +22,11 @@ export interface LookupOptions {
 /** Where bytes come from. */
 export interface Source {
   /**
+   * A stable name of what the source reads (a folder's absolute path, `s3://bucket/prefix`), for what
+   * is kept across restarts, such as the app's catalog cache. Without one, nothing is kept.
+   */
+  readonly id?: string;
+  /**
    * Finds a key (a decoded, '/'-separated relative path) and holds what serving that version needs
    * (a file source: its open descriptor) until `release()`. Undefined when there is no such key, or
    * none this source may serve.

@@ -33,13 +33,17 @@ describe('the entry points export what they say', () => {
   it('seekable: serving, sources, signed links', () => {
     assert.deepEqual(Object.keys(seekable).sort(), [
       'ChangedError',
+      'DEFAULT_LIMITS',
       'FileSource',
       'ShortReadError',
       'bufferResource',
       'createHandler',
+      'createMediaServer',
+      'isSafeKey',
       'listAll',
       'openFile',
       'sendFile',
+      'sendResource',
       'signQuery',
       'verifyQuery',
     ]);
@@ -102,7 +106,12 @@ export type Pins = [
   Expect<
     Same<
       typeof seekable.sendFile,
-      (req: IncomingMessage, res: ServerResponse, filePath: string, options?: SendOptions & { download?: boolean | string }) => Promise<void>
+      (
+        req: IncomingMessage,
+        res: ServerResponse,
+        filePath: string,
+        options?: SendOptions & { download?: boolean | string; cacheControl?: string },
+      ) => Promise<void>
     >
   >,
   Expect<Same<typeof app.createApp, (options: AppOptions) => App>>,
@@ -119,6 +128,7 @@ export type Pins = [
     Same<
       Source,
       {
+        readonly id?: string;
         lookup(key: string, options?: LookupOptions): Promise<Resource | undefined>;
         localPath?(key: string): Promise<string | undefined>;
         close?(): void;

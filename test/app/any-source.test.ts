@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { createApp } from '../../src/app/app.js';
@@ -100,6 +100,11 @@ describe('the whole app on an in-memory listable source (nothing above the sourc
     );
     assert.equal(entries[2]!.container, 'webm');
     assert.ok(source.reads > 0);
+    // A source with no id keeps no catalog cache: two of them would overwrite each other's.
+    assert.deepEqual(
+      (await readdir(cacheDir)).filter((f) => f.startsWith('catalog-')),
+      [],
+    );
     const one = await request(`${server.url}/api/library/zoom.webm`);
     assert.equal(one.status, 200);
   });

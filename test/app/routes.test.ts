@@ -31,6 +31,9 @@ describe('base paths', () => {
     assert.equal(normalizeBasePath('videos'), '/videos');
     assert.equal(normalizeBasePath('/videos/'), '/videos');
     assert.equal(normalizeBasePath('/a/b'), '/a/b');
+    assert.equal(normalizeBasePath('/vidéos'), '/vid%C3%A9os'); // as browsers send it, and as links need it
+    assert.equal(normalizeBasePath('/vid%C3%A9os/'), '/vid%C3%A9os');
+    assert.equal(normalizeBasePath('/my videos'), '/my%20videos');
     assert.throws(() => normalizeBasePath('/a/../b'), /"\." or "\.\." segments/);
   });
 

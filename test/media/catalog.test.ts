@@ -100,4 +100,26 @@ describe('Catalog', () => {
     assert.ok(paths.includes('new.mkv'));
     assert.ok(!paths.includes('song.mp3'));
   });
+
+  it('a page does not wait for a scan already running (the first one on a large library), only for a rescan it starts', async () => {
+    let release: () => void = () => {};
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const catalog = new Catalog(new FileSource(root), {
+      staleAfterMs: 0,
+      probe: async () => {
+        await slow; // the first scan's probes take as long as the test wants
+        return { container: 'mp4' };
+      },
+    });
+    const first = catalog.refresh();
+    const started = Date.now();
+    await catalog.catchUp(5000);
+    assert.ok(Date.now() - started < 500, `waited ${Date.now() - started} ms for a scan it did not start`);
+    release();
+    await first;
+    // Stale now (staleAfterMs 0) and idle: catchUp starts a rescan and waits for it.
+    await writeFile(path.join(root, 'later.webm'), 'z');
+    await catalog.catchUp(5000);
+    assert.ok(catalog.get('later.webm') !== undefined);
+  });
 });

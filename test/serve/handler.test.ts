@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
-import { createHandler, sendFile } from '../../src/serve/handler.js';
+import { createHandler, sendFile, sendResource } from '../../src/serve/handler.js';
+import { bufferResource } from '../../src/source/buffer-resource.js';
 import type { Source } from '../../src/source/types.js';
 import { parseMultipart, request, startServer, type TestServer } from '../support/http.js';
 
@@ -187,6 +188,71 @@ describe('errors', () => {
   });
 });
 
+describe('a log that throws', () => {
+  it('still answers 500, and nothing goes unhandled', async () => {
+    const broken: Source = {
+      lookup: async () => {
+        throw new Error('disk on fire');
+      },
+    };
+    const unexpected: unknown[] = [];
+    const onUnexpected = (e: unknown) => unexpected.push(e);
+    process.on('unhandledRejection', onUnexpected);
+    const server = await startServer(
+      createHandler(broken, {
+        log: () => {
+          throw new Error('the log is full');
+        },
+      }),
+    );
+    try {
+      assert.equal((await request(`${server.url}/a.mp4`)).status, 500);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(unexpected, []);
+    } finally {
+      process.off('unhandledRejection', onUnexpected);
+      await server.close();
+    }
+  });
+});
+
+describe('a source that breaks the read contract', () => {
+  /** A source of one 100-byte resource whose reads answer `count`, at once (readNow) or later (read). */
+  const lying = (count: number, now: boolean): Source => ({
+    lookup: async () => ({
+      size: 100,
+      mtimeMs: 1_700_000_000_000,
+      readRange: () => (now ? { read: async () => count, readNow: () => count, close() {} } : { read: async () => count, close() {} }),
+      release() {},
+    }),
+  });
+
+  for (const [count, now] of [
+    [0, true],
+    [0, false],
+    [5000, true],
+    [5000, false],
+  ] as const) {
+    it(`a read of ${count} bytes (${now ? 'readNow' : 'read'}) fails the answer, never hangs the server or overruns the body`, async () => {
+      const logs: string[] = [];
+      const server = await startServer(createHandler(lying(count, now), { log: (l) => logs.push(l) }));
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 10);
+      try {
+        const r = await request(`${server.url}/a.mp4`);
+        assert.equal(r.status, 500);
+        assert.equal(logs.length, 1);
+        assert.match(logs[0]!, count === 0 ? /ShortReadError/ : /RangeError: a source read 5000 bytes/);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.ok(ticks > 0, 'the event loop still turns');
+      } finally {
+        clearInterval(timer);
+        await server.close();
+      }
+    });
+  }
+});
+
 describe('a wrong call', () => {
   it('a Fetch API Request where node:http belongs is a TypeError at once, and the process goes on', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'seekable-wrong-'));
@@ -243,6 +309,27 @@ describe('Express', () => {
     assert.equal(missing.body.toString(), 'express 404');
     const post = await request(`${server.url}/media/a.mp4`, { method: 'POST' });
     assert.equal(post.body.toString(), 'express 404');
+  });
+});
+
+describe('sendResource', () => {
+  it('serves a resource your code looked up (bytes in memory here), with ranges and a download name', async () => {
+    const bytes = Buffer.from('0123456789abcdef');
+    const server = await startServer((req, res) => {
+      const resource = req.url === '/clip' ? bufferResource(bytes, { mtimeMs: 1_700_000_000_000 }) : undefined;
+      void sendResource(req, res, resource, { name: 'clip.webm', download: true, cacheControl: 'private, max-age=5' });
+    });
+    try {
+      const r = await request(`${server.url}/clip`, { headers: { Range: 'bytes=10-' } });
+      assert.equal(r.status, 206);
+      assert.equal(r.body.toString(), 'abcdef');
+      assert.equal(r.headers['content-type'], 'video/webm');
+      assert.equal(r.headers['content-disposition'], 'attachment; filename="clip.webm"');
+      assert.equal(r.headers['cache-control'], 'private, max-age=5');
+      assert.equal((await request(`${server.url}/other`)).status, 404);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -84,5 +84,57 @@ describe('FileSource', () => {
     const keys: string[] = [];
     for await (const file of listAll(source)) keys.push(file.key);
     assert.deepEqual(keys.sort(), ['a/b/deep.webm', 'alias.mp4', 'top.mp4']);
+  });
+});
+
+describe('FileSource.list', () => {
+  let base: string;
+  let root: string;
+
+  before(async () => {
+    base = await mkdtemp(path.join(tmpdir(), 'seekable-list-'));
+    root = path.join(base, 'root');
+    await mkdir(path.join(root, 'a', 'b'), { recursive: true });
+    await mkdir(path.join(base, 'outside'));
+    await writeFile(path.join(base, 'outside', 'secret.mp4'), 'secret');
+    for (const key of ['a/1.mp4', 'a/b/2.mp4', 'a/b/3.mp4', 'a-z.mp4', 'z.mp4']) await writeFile(path.join(root, key), key);
+    await symlink(path.join(base, 'outside'), path.join(root, 'out'));
+    await link(path.join(root, 'z.mp4'), path.join(base, 'z-elsewhere.mp4'));
+  });
+  after(() => rm(base, { recursive: true }));
+
+  it('pages resume after their cursor: every key once, in the same order, whatever the page size', async () => {
+    const source = new FileSource(root);
+    const all: string[] = [];
+    for await (const file of listAll(source)) all.push(file.key);
+    assert.deepEqual(all, ['a/1.mp4', 'a/b/2.mp4', 'a/b/3.mp4', 'a-z.mp4', 'z.mp4']);
+    for (const limit of [1, 2, 3]) {
+      const keys: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await source.list('', { cursor, limit });
+        assert.ok(page.files.length <= limit);
+        keys.push(...page.files.map((f) => f.key));
+        cursor = page.next;
+      } while (cursor !== undefined);
+      assert.deepEqual(keys, all, `pages of ${limit}`);
+    }
+  });
+
+  it('a prefix lists that folder; a prefix through a symlinked folder lists nothing from outside the root', async () => {
+    const source = new FileSource(root);
+    assert.deepEqual(
+      (await source.list('a/b/')).files.map((f) => f.key),
+      ['a/b/2.mp4', 'a/b/3.mp4'],
+    );
+    assert.deepEqual((await source.list('out/')).files, []);
+    assert.deepEqual((await source.list('../')).files, []);
+    assert.equal(await source.lookup('out/secret.mp4'), undefined);
+  });
+
+  it('lists files with other hard links only when it serves them', async () => {
+    const keys = async (source: FileSource) => (await source.list('')).files.map((f) => f.key);
+    assert.ok((await keys(new FileSource(root))).includes('z.mp4'));
+    assert.ok(!(await keys(new FileSource(root, { hardLinks: false }))).includes('z.mp4'));
   });
 });

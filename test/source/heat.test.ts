@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import { fileResource } from '../../src/source/file/file-resource.js';
 import { FileSource } from '../../src/source/file/file-source.js';
@@ -73,6 +74,15 @@ describe('Heat: which bytes were read lately', () => {
     assert.equal(heat.covers(0, MiB, T0 + 4000 + SLOW_WINDOW_MS), true, 'what is read again counts again');
   });
 
+  it('once it has forgotten a file, says so for HOT_MS: the first-bytes guess is off meanwhile', () => {
+    const heat = new Heat();
+    assert.equal(heat.recentlyForgotten(T0), false);
+    heat.slowRead(T0);
+    heat.slowRead(T0 + 1000);
+    assert.equal(heat.recentlyForgotten(T0 + 2000), true);
+    assert.equal(heat.recentlyForgotten(T0 + 1000 + HOT_MS), false);
+  });
+
   it('is shared by every descriptor on one version of a file, and new for a new version', () => {
     const maps = new HeatMaps();
     const heatOf = (dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number) => maps.of({ dev, ino, size, mtimeMs, ctimeMs });
@@ -124,6 +134,22 @@ describe('file resources read on the event loop what was read lately', () => {
       assert.equal(atEnd.bytes.length, 10, 'a read past the end returns what there is');
     } finally {
       resource.release();
+    }
+  });
+
+  it('the first bytes of a file just served are read on the event loop, unless its reads were found to wait for the disk', async () => {
+    const hot = new HotReads();
+    const file = (await openShared(path.join(dir, 'f.mp4')))!;
+    file.heat = hot.heatOf(file);
+    try {
+      const buffer = Buffer.alloc(1000);
+      assert.equal(hot.tryRead(file, true, buffer, 1000, 0), 1000, 'served within the last second: its first MiB counts as cached');
+      const now = performance.now();
+      file.heat.slowRead(now);
+      file.heat.slowRead(now + 1);
+      assert.equal(hot.tryRead(file, true, buffer, 1000, 0), undefined, 'forgotten: to the thread pool');
+    } finally {
+      file.unref();
     }
   });
 

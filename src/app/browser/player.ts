@@ -184,7 +184,8 @@ function copyLinkAtTime(): void {
 function renewSignedLinks(): void {
   const schedule = (expires: number | null) => {
     if (expires === null || entryApi === '') return;
-    setTimeout(renew, Math.max(1000, (expires * 1000 - Date.now()) / 2));
+    // setTimeout takes at most 2^31 - 1 ms (24.8 days); a longer delay fires at once, and would renew in a loop.
+    setTimeout(renew, Math.min(2 ** 31 - 1, Math.max(1000, (expires * 1000 - Date.now()) / 2)));
   };
   const renew = () => {
     fetch(entryApi)

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { fileResource } from './file-resource.js';
 import { HotReads } from './hot-reads.js';
 import { Jail } from './jail.js';
@@ -55,6 +56,8 @@ export class FileSource implements ListableSource {
   private readonly cache: OpenFileCache | undefined;
   private readonly hot: HotReads | undefined;
   private readonly descriptors = new DescriptorCount();
+  /** The folder's absolute path (symlinks not resolved: the same folder named twice may keep two caches). */
+  readonly id: string;
 
   constructor(
     readonly root: string,
@@ -62,6 +65,7 @@ export class FileSource implements ListableSource {
   ) {
     const cached = options.openFileCache === false ? { ttl: 0 } : (options.openFileCache ?? {});
     const ttl = cached.ttl ?? 1000;
+    this.id = path.resolve(root);
     this.jail = new Jail(root, options.dotfiles ?? false);
     this.hardLinks = options.hardLinks ?? true;
     this.cache = ttl > 0 ? new OpenFileCache(ttl, cached.size ?? 128) : undefined;
@@ -97,7 +101,7 @@ export class FileSource implements ListableSource {
   }
 
   list(prefix: string, options?: { cursor?: string; limit?: number }): Promise<ListPage> {
-    return listFiles(this.jail, prefix, options);
+    return listFiles(this.jail, prefix, { ...options, hardLinks: this.hardLinks });
   }
 
   /** `recent`: an open-file cache hit, served within the last second (see hot-reads.ts). */

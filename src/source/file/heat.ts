@@ -39,6 +39,8 @@ export class Heat {
   /** Per page of the file: per block, when it was last read, in seconds (0: not read). */
   private readonly pages = new Map<number, Uint32Array>();
   private lastSlow = -Infinity;
+  /** When slow reads last made the map forget the file. */
+  private forgotAt = -Infinity;
 
   /**
    * Records that [start, start + length) was just read. Blocks read in part count as read: the kernel
@@ -82,7 +84,13 @@ export class Heat {
       return;
     }
     this.lastSlow = -Infinity;
+    this.forgotAt = now;
     this.pages.clear();
+  }
+
+  /** Whether slow reads made the map forget the file within HOT_MS: no guess about its pages holds then. */
+  recentlyForgotten(now: number): boolean {
+    return now - this.forgotAt < HOT_MS;
   }
 
   private page(index: number): Uint32Array {

@@ -34,7 +34,9 @@ export class HotReads {
     const heat = file.heat;
     if (heat === undefined) return undefined;
     const now = performance.now();
-    const firstBytes = recent && length <= HOT_READ && position + length <= HOT_REGION;
+    // The first bytes of a file served within the last second count as cached, unless reads of this
+    // file were found to wait for the disk lately: then only what was read since counts.
+    const firstBytes = recent && length <= HOT_READ && position + length <= HOT_REGION && !heat.recentlyForgotten(now);
     if (!firstBytes && !heat.covers(position, length, now)) return undefined;
     const bytesRead = fs.readSync(file.fd, buffer, 0, length, position);
     const ms = performance.now() - now;
