@@ -4,7 +4,7 @@ import { FileSource, type FileSourceOptions } from '../source/file/file-source.j
 import { openFile } from '../source/file/file-resource.js';
 import type { Resource, Source } from '../source/types.js';
 import { keyFromPath, splitUrl } from './request-target.js';
-import { type SendOptions } from './plan-for.js';
+import type { SendOptions } from './plan-for.js';
 import { Responder } from './responder.js';
 import { refusal } from './signing.js';
 

@@ -52,7 +52,10 @@ class StreamWriter implements BodyWriter {
 
   /** True the first time: the body starts. Later: the consumer has taken what it was given. */
   start(): boolean {
-    if (!this.started) return (this.started = true);
+    if (!this.started) {
+      this.started = true;
+      return true;
+    }
     this.pending = 0;
     this.wake();
     return false;

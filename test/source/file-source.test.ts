@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, open, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { FileSource } from '../../src/source/file/file-source.js';
-import { isSafeKey } from '../../src/source/file/jail.js';
+import { isSafeKey, Jail } from '../../src/source/file/jail.js';
 import { listAll } from '../../src/source/list-all.js';
 import type { Resource } from '../../src/source/types.js';
 
@@ -136,5 +136,26 @@ describe('FileSource.list', () => {
     const keys = async (source: FileSource) => (await source.list('')).files.map((f) => f.key);
     assert.ok((await keys(new FileSource(root))).includes('z.mp4'));
     assert.ok(!(await keys(new FileSource(root, { hardLinks: false }))).includes('z.mp4'));
+  });
+});
+
+describe('the jail after the open', () => {
+  it('knows which file a descriptor really is, so a path swapped between check and open is caught', async () => {
+    const base = await mkdtemp(path.join(tmpdir(), 'seekable-opened-'));
+    try {
+      await writeFile(path.join(base, 'a.mp4'), 'a');
+      await writeFile(path.join(base, 'b.mp4'), 'b');
+      const jail = new Jail(base, false);
+      const handle = await open(path.join(base, 'a.mp4'), 'r');
+      try {
+        const real = await realpath(path.join(base, 'a.mp4'));
+        assert.equal(await jail.isOpenedAt(handle.fd, real), true);
+        assert.equal(await jail.isOpenedAt(handle.fd, await realpath(path.join(base, 'b.mp4'))), false);
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await rm(base, { recursive: true });
+    }
   });
 });

@@ -92,6 +92,10 @@ export class FileSource implements ListableSource {
     const real = await this.jail.resolve(key);
     const file = real === undefined ? undefined : await openShared(real, this.descriptors);
     if (file === undefined) return undefined;
+    if (!(await this.jail.isOpenedAt(file.fd, real!))) {
+      file.unref(); // the path changed under us between the check and the open
+      return undefined;
+    }
     if (this.hot !== undefined) file.heat = this.hot.heatOf(file);
     const resource = this.resourceFor(file, false);
     if (cache !== undefined)

@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { isMissing } from './shared-fd.js';
 
@@ -46,6 +46,22 @@ export class Jail {
   /** Where a key is found, as joined under the root (not resolved): what the open-file cache re-checks. */
   pathOf(key: string): string {
     return path.join(this.known ?? this.root, key);
+  }
+
+  /**
+   * Whether an open descriptor is the file at `real`. Between resolve() and open, someone who can write
+   * inside the root could swap a folder on the path for a symlink to one outside it; Linux names what
+   * a descriptor really is in /proc/self/fd. One readlink per open (an open-file cache hit has none);
+   * where /proc is not there, the check passes, as before it.
+   */
+  async isOpenedAt(fd: number, real: string): Promise<boolean> {
+    let opened: string;
+    try {
+      opened = await readlink(`/proc/self/fd/${fd}`);
+    } catch {
+      return true;
+    }
+    return opened === real;
   }
 
   /** The real absolute path of a key, or undefined when it does not exist or is not ours to serve. */
