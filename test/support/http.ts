@@ -69,7 +69,7 @@ export async function rawRequest(port: number, data: string | Buffer, timeoutMs 
  * response leaked one. Counted on the source, not on the process, whose count also moves with the
  * closes of whatever ran before (it made one test fail one run in five). The source stays usable.
  */
-export async function leakedDescriptors(handler: Handler, timeoutMs = 5000): Promise<number> {
+export async function leakedDescriptors(handler: Pick<Handler, 'source'>, timeoutMs = 5000): Promise<number> {
   const source = handler.source as FileSource;
   source.close();
   return waitFor(

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { getRequestListener } from '@hono/node-server';
+import express from 'express';
+import { Hono } from 'hono';
+import { createFetchHandler } from '../../src/adapters/fetch.js';
+import { createHandler } from '../../src/serve/handler.js';
+import { repo } from '../support/cli.js';
+import { leakedDescriptors, startServer } from '../support/http.js';
+import { abortDownloads, cases, check, type Door, type Fixture, makeFixture, PASSED_ON, type RunningDoor, validatorsOf } from './conformance.js';
+
+/** A node:http listener on a loopback port, serving at `mount` ('/' or '/media/'). */
+async function listening(listener: Parameters<typeof startServer>[0], mount: string, source: RunningDoor['source']): Promise<RunningDoor> {
+  const server = await startServer(listener);
+  return { base: `${server.url}${mount}`, source, close: () => server.close() };
+}
+
+const nodeHttp = async (root: string) => {
+  const handler = createHandler(root);
+  return listening((req, res) => handler(req, res), '/', handler.source);
+};
+
+const expressMiddleware = async (root: string) => {
+  const handler = createHandler(root);
+  const app = express();
+  app.use('/media', handler);
+  app.use((_req, res) => void res.status(PASSED_ON.status).set(PASSED_ON.header, PASSED_ON.value).send('passed on'));
+  return listening(app, '/media/', handler.source);
+};
+
+const honoOnNode = async (root: string) => {
+  const handle = createFetchHandler(root, { prefix: '/media' });
+  const app = new Hono();
+  app.all('/media/*', (c) => handle(c.req.raw));
+  return listening(getRequestListener(app.fetch), '/media/', handle.source);
+};
+
+/** A runtime from node_modules/.bin (.ci/run installs bun and deno with --no-save), or why it is absent. */
+const runtime = (name: string) => {
+  const bin = path.join(repo, 'node_modules/.bin', name);
+  return { bin, missing: spawnSync(bin, ['--version']).status === 0 ? (false as const) : `${name} is not installed (npm install --no-save ${name})` };
+};
+const bun = runtime('bun');
+const deno = runtime('deno');
+
+// The examples import seekable/fetch, the compiled package: built once, by the first door that needs it.
+let built: Promise<unknown> | undefined;
+const build = () => (built ??= promisify(execFile)('npm', ['run', 'build'], { cwd: repo }));
+
+/** Runs an example in another runtime with PORT=0 and MEDIA_ROOT, and serves at the URL it prints. */
+const example = (command: string, args: string[]) => async (root: string) => {
+  await build();
+  const child = spawn(command, args, { cwd: repo, env: { ...process.env, PORT: '0', MEDIA_ROOT: root }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const [line] = (await Promise.race([once(child.stdout, 'data'), exited.then(() => assert.fail(`${command} exited before listening`))])) as [Buffer];
+  return {
+    base: new URL('.', line.toString().trim()).href,
+    close: async () => {
+      child.kill();
+      await exited;
+    },
+  };
+};
+
+/** Every door, one line each: the same table runs against all of them. */
+const doors: Door[] = [
+  { name: 'createHandler on node:http', start: nodeHttp },
+  { name: 'createHandler as Express middleware', start: expressMiddleware, passesOn: true },
+  { name: 'the Fetch door in Hono on @hono/node-server', start: honoOnNode },
+  {
+    name: 'the Fetch door on Bun (examples/bun.ts)',
+    start: example(bun.bin, ['examples/bun.ts']),
+    skip: bun.missing,
+    dropsStreamLength: 'oven-sh/bun#10507',
+  },
+  {
+    name: 'the Fetch door on Deno (examples/deno.ts)',
+    start: example(deno.bin, ['run', '-A', '--node-modules-dir=manual', 'examples/deno.ts']),
+    skip: deno.missing,
+  },
+];
+
+let fixture: Fixture;
+before(async () => {
+  fixture = await makeFixture();
+});
+after(() => fixture.remove());
+
+for (const door of doors) {
+  describe(door.name, { skip: door.skip }, () => {
+    let running: RunningDoor;
+    let validators: Awaited<ReturnType<typeof validatorsOf>>;
+    before(async () => {
+      running = await door.start(fixture.root);
+      validators = await validatorsOf(running);
+    });
+    after(() => running.close());
+
+    for (const c of cases) {
+      it(c.name, () => check(running, door, c, validators, fixture));
+    }
+
+    it('downloads cut mid-body leave no descriptor open', async (t) => {
+      if (running.source === undefined) return t.skip('the door runs in another process');
+      await abortDownloads(running);
+      assert.equal(await leakedDescriptors({ source: running.source }), 0, 'descriptors left open');
+    });
+  });
+}
