@@ -39,6 +39,7 @@ describe('the entry points export what they say', () => {
       'bufferResource',
       'createHandler',
       'createMediaServer',
+      'createSecureMediaServer',
       'isSafeKey',
       'listAll',
       'openFile',
