@@ -74,7 +74,7 @@ async function start(server: http2.Http2Server | http2.Http2SecureServer, handle
   server.on(secure ? 'secureConnection' : 'connection', (socket: Socket) => sockets.push(socket));
   server.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     if (req.stream !== undefined) streams.push(req.stream);
-    (handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)(req, res);
+    handler(req, res);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
