@@ -6,7 +6,7 @@
  * `seekable serve` runs is `seekable/app`.
  */
 export { createHandler, sendFile, sendResource, type Handler, type HandlerOptions, type SendResourceOptions } from './serve/handler.js';
-export { createMediaServer, DEFAULT_LIMITS, type ServerLimits } from './serve/create-server.js';
+export { createMediaServer, createSecureMediaServer, DEFAULT_LIMITS, type ServerLimits, type TlsCredentials } from './serve/create-server.js';
 export type { SendOptions } from './serve/plan-for.js';
 export { signQuery, verifyQuery, type SignOptions, type Verdict } from './serve/signing.js';
 export { FileSource, type FileSourceOptions } from './source/file/file-source.js';

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 import { UsageError } from './usage-error.js';
 
 /** Listens, or fails with a UsageError that says why in words, with the system's code. */

@@ -8,6 +8,7 @@ import { UsageError } from './usage-error.js';
 
 export const USAGE = `Usage:
   seekable serve <dir> [--host 127.0.0.1] [--port 8080] [--cache-dir <dir>] [--secret <s>]
+                       [--tls-cert <pem> --tls-key <pem>]
   seekable sign <path> [--ttl 1h] [--prefix] [--base-url http://127.0.0.1:8080] [--secret <s>]
 
 serve: serves the videos in <dir> over HTTP with full range and conditional support:
@@ -39,6 +40,9 @@ Options:
   --secret <s>      require signed links for file bytes; repeat it (or set SEEKABLE_SECRET to
                     "new,old") to accept old links while rotating; the first one signs
   --ttl <time>      how long a signed link works: 90s, 15m, 1h, 7d (default 1h)
+  --tls-cert <pem>  serve HTTPS with this certificate (PEM, its chain after it): HTTP/2 for
+                    browsers, HTTP/1.1 for clients that do not offer it (ALPN); needs --tls-key
+  --tls-key <pem>   the certificate's private key (PEM, not encrypted)
   --quiet           no access log (stdout stays empty)
   --headers-timeout <time>  time a client has to send its request headers (default 10s)
   --idle-timeout <time>     close connections with nothing moving for this long (default 60s; 0: never)
@@ -64,6 +68,8 @@ export interface ServeConfig {
   quiet: boolean;
   /** Given ones only; createMediaServer fills in the rest. */
   limits: ServerLimits;
+  /** HTTPS (HTTP/2 with HTTP/1.1 fallback): the PEM files' paths, as given. */
+  tls: { certPath: string; keyPath: string } | undefined;
 }
 
 export interface SignConfig {
@@ -90,6 +96,8 @@ const OPTIONS = {
   prefix: { type: 'boolean', default: false },
   'base-url': { type: 'string', default: 'http://127.0.0.1:8080' },
   quiet: { type: 'boolean', default: false },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   'headers-timeout': { type: 'string', default: '10s' },
   'idle-timeout': { type: 'string', default: '60s' },
   'max-connections': { type: 'string', default: '10000' },
@@ -173,6 +181,14 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeC
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
     throw new UsageError(`--workers must be a whole number from 1 to 256, or auto, not '${values.workers}'`);
   }
+  const certPath = values['tls-cert'];
+  const keyPath = values['tls-key'];
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    throw new UsageError(
+      certPath === undefined ? '--tls-key needs --tls-cert (the certificate)' : '--tls-cert needs --tls-key (its private key)',
+      true,
+    );
+  }
   return {
     command,
     root: path.resolve(target),
@@ -192,5 +208,6 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeC
       idleTimeout: seconds('idle-timeout', 0),
       maxConnections,
     },
+    tls: certPath === undefined || keyPath === undefined ? undefined : { certPath: path.resolve(certPath), keyPath: path.resolve(keyPath) },
   };
 }

@@ -1,12 +1,15 @@
 import cluster from 'node:cluster';
 import type { Stats } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
+import type { ServerHttp2Session } from 'node:http2';
+import type { Socket } from 'node:net';
 import { createApp } from '../app/app.js';
 import { progressReporter } from '../app/progress.js';
 import { withAccessLog } from '../serve/access-log.js';
-import { createMediaServer } from '../serve/create-server.js';
+import { createMediaServer, createSecureMediaServer, type TlsCredentials } from '../serve/create-server.js';
 import { listen } from './listen.js';
 import type { ServeConfig } from './options.js';
+import { loadTls } from './tls.js';
 import { isEveryInterface, servingUrls } from './urls.js';
 import { UsageError } from './usage-error.js';
 
@@ -52,16 +55,52 @@ async function checkFolder(root: string): Promise<void> {
 
 /** Where it serves: one URL on its line, or, listening on every interface, one per line below. */
 function servingMessage(config: ServeConfig, port: number): string {
-  const urls = servingUrls(config.host, port).map((url) => (config.basePath === '' ? url : `${url}${config.basePath.slice(1)}/`));
+  const urls = servingUrls(config.host, port, undefined, config.tls ? 'https' : 'http').map((url) =>
+    config.basePath === '' ? url : `${url}${config.basePath.slice(1)}/`,
+  );
   const workers = config.workers > 1 ? ` with ${config.workers} workers` : '';
   if (!isEveryInterface(config.host)) return `seekable: serving ${config.root} at ${urls[0]}${workers}`;
   return `seekable: serving ${config.root}${workers} on every interface, at:\n${urls.map((url) => `  ${url}`).join('\n')}`;
+}
+
+/**
+ * The server `seekable serve` listens with: node:http, or with TLS node:http2 with HTTP/1.1 fallback,
+ * and how to close its connections when it stops. node:http2 has no closeIdleConnections: its
+ * sessions are told to close (GOAWAY: the streams in flight finish, no new ones start), and every
+ * socket it accepted is cut when the time is up.
+ */
+function startServer(listener: Parameters<typeof createMediaServer>[0], config: ServeConfig, tls: TlsCredentials | undefined) {
+  if (tls === undefined) {
+    const server = createMediaServer(listener, config.limits);
+    return { server, closeIdle: () => server.closeIdleConnections(), closeAll: () => server.closeAllConnections() };
+  }
+  const server = createSecureMediaServer(tls, listener, config.limits);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const sessions = new Set<ServerHttp2Session>();
+  server.on('session', (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  return {
+    server,
+    closeIdle: () => {
+      for (const session of sessions) session.close();
+    },
+    closeAll: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+  };
 }
 
 /** `seekable serve` in this process: alone, or as one worker of `--workers N`. */
 export async function serve(config: ServeConfig): Promise<void> {
   if (config.secrets.length > 0) tell('seekable: signed links required for file bytes');
   await checkFolder(config.root);
+  const tls = config.tls && (await loadTls(config.tls));
   const app = createApp({
     root: config.root,
     basePath: config.basePath,
@@ -75,7 +114,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     onScanProgress: cluster.isPrimary || cluster.worker?.id === 1 ? progressReporter(process.stderr, tell) : undefined,
   });
   const listener = config.quiet ? app : withAccessLog(app, accessLogToStdout());
-  const server = createMediaServer(listener, config.limits);
+  const { server, closeIdle, closeAll } = startServer(listener, config, tls);
   await listen(server, config.host, config.port, process.env);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -95,9 +134,9 @@ export async function serve(config: ServeConfig): Promise<void> {
     stopping = true;
     if (cluster.isPrimary) tell(`seekable: ${signal}, closing`);
     server.close(() => process.exit(0));
-    server.closeIdleConnections();
+    closeIdle();
     // Viewers mid-stream would hold the close forever: give them a moment, then cut them.
-    setTimeout(() => server.closeAllConnections(), 2000).unref();
+    setTimeout(closeAll, 2000).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -110,6 +149,7 @@ export async function serve(config: ServeConfig): Promise<void> {
  */
 export async function servePrimary(config: ServeConfig): Promise<void> {
   await checkFolder(config.root);
+  if (config.tls) await loadTls(config.tls); // a bad certificate is said once, here, not by every worker
   let stopping = false;
   let announced = false;
   const start = () => cluster.fork();

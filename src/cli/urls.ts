@@ -9,10 +9,11 @@ export function isEveryInterface(host: string): boolean {
 
 /**
  * The URLs a server listening on host:port can be opened at. For a wildcard: the loopback one for
- * this machine, then one per address other devices can reach it on, IPv4 first.
+ * this machine, then one per address other devices can reach it on, IPv4 first. `scheme` is https
+ * for a server over TLS.
  */
-export function servingUrls(host: string, port: number, interfaces = networkInterfaces()): string[] {
-  const url = (address: string) => `http://${address.includes(':') ? `[${address}]` : address}:${port}/`;
+export function servingUrls(host: string, port: number, interfaces = networkInterfaces(), scheme: 'http' | 'https' = 'http'): string[] {
+  const url = (address: string) => `${scheme}://${address.includes(':') ? `[${address}]` : address}:${port}/`;
   if (!isEveryInterface(host)) return [url(host)];
   const external = Object.values(interfaces)
     .flatMap((addresses) => addresses ?? [])

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 
 /** The limits a media server facing the internet needs (see createMediaServer). */
 export interface ServerLimits {
@@ -41,5 +42,48 @@ export function createMediaServer(listener: (req: IncomingMessage, res: ServerRe
   );
   server.maxConnections = l.maxConnections;
   if (l.idleTimeout > 0) server.setTimeout(l.idleTimeout); // no 'timeout' listener: Node destroys the socket
+  return server;
+}
+
+/** The certificate and its private key, PEM-encoded, of a secure media server. */
+export interface TlsCredentials {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+/**
+ * createMediaServer over TLS: HTTP/2 for clients that offer it in ALPN (every browser), HTTP/1.1 for
+ * the others, on one port, with the same limits. HTTP/1.1 connections get the same header, request
+ * and keep-alive timeouts; both kinds are closed after `idleTimeout` with nothing moving (an HTTP/2
+ * session with all its streams), and connections beyond `maxConnections` are refused. `listener` is
+ * a node:http listener (createHandler, createApp): on HTTP/2 it is handed node:http2's compatibility
+ * request and response, which answer every call those make. Throws if the certificate or key is
+ * not valid PEM or they do not belong together.
+ */
+export function createSecureMediaServer(
+  tls: TlsCredentials,
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  limits: ServerLimits = {},
+): Http2SecureServer {
+  const l = { ...DEFAULT_LIMITS, ...limits };
+  const server = createSecureServer(
+    { cert: tls.cert, key: tls.key, allowHTTP1: true },
+    listener as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
+  );
+  // Read by node:http's connection handling, which serves the HTTP/1.1 connections (allowHTTP1);
+  // the checking interval is read when the server starts listening.
+  const http1 = server as unknown as {
+    headersTimeout: number;
+    requestTimeout: number;
+    keepAliveTimeout: number;
+    connectionsCheckingInterval: number;
+  };
+  http1.headersTimeout = l.headersTimeout;
+  http1.requestTimeout = Math.max(l.headersTimeout, 30_000);
+  http1.keepAliveTimeout = l.keepAliveTimeout;
+  http1.connectionsCheckingInterval = Math.min(1000, l.headersTimeout);
+  server.maxConnections = l.maxConnections;
+  // No 'timeout' listener: Node destroys the idle session (HTTP/2) or socket (HTTP/1.1).
+  if (l.idleTimeout > 0) server.setTimeout(l.idleTimeout);
   return server;
 }

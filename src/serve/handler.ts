@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { methodNotAllowed } from '../http/decide.js';
 import { FileSource, type FileSourceOptions } from '../source/file/file-source.js';
 import { openFile } from '../source/file/file-resource.js';
@@ -24,6 +25,11 @@ export interface HandlerOptions extends SendOptions, FileSourceOptions {
  */
 export interface Handler {
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
+  /**
+   * node:http2's compatibility API (`http2.createServer(handler)`, `http2.createSecureServer({
+   * allowHTTP1: true, cert, key }, handler)`): its request and response answer every call made here.
+   */
+  (req: Http2ServerRequest, res: Http2ServerResponse): void;
   /** Where the bytes come from: the FileSource made from a path, or the source given. */
   readonly source: Source;
   close(): void;

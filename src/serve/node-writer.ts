@@ -1,4 +1,5 @@
-import { ServerResponse, type OutgoingHttpHeaders } from 'node:http';
+import { ServerResponse, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import type { Http2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { BodyWriter, WriteOutcome } from './body-writer.js';
 
@@ -6,11 +7,18 @@ import type { BodyWriter, WriteOutcome } from './body-writer.js';
 const nodeWrite = ServerResponse.prototype.write;
 
 /**
- * A BodyWriter over a node:http response. Every write is corked and uncorked at once, so that the
- * headers, framing text and chunk leave together and leave now: a bare res.write corks the socket
- * until the next tick, and then nothing could tell whether the kernel took the chunk at once. (Neither
- * a write's return value nor a Readable's pull works as the signal: a socket's 16 KiB high-water mark
- * makes every larger write "full" however fast the kernel takes it.)
+ * A BodyWriter over a node:http response, or over node:http2's compatibility response (which
+ * `http2.createServer(handler)` and `http2.createSecureServer({ allowHTTP1: true }, handler)` hand a
+ * handler). Every write is corked and uncorked at once, so that the headers, framing text and chunk
+ * leave together and leave now: a bare res.write corks the socket until the next tick, and then nothing
+ * could tell whether the kernel took the chunk at once. (Neither a write's return value nor a
+ * Readable's pull works as the signal: a socket's 16 KiB high-water mark makes every larger write
+ * "full" however fast the kernel takes it.)
+ *
+ * On HTTP/2 the response's own stream is watched, never `req.socket`: that is a proxy whose `once`
+ * reaches the stream while its `off` reaches the session's socket, so a 'close' listener added per
+ * wait could never be taken off again (1,201 of them in one 200 MB download, and a
+ * MaxListenersExceededWarning).
  */
 export class NodeBodyWriter implements BodyWriter {
   private started = false;
@@ -20,23 +28,39 @@ export class NodeBodyWriter implements BodyWriter {
    * it another response's bytes.
    */
   readonly reusable: boolean;
+  /**
+   * What ends with the client, and says so with 'close': on HTTP/1.1 the request's socket (a response
+   * queued behind another on a keep-alive socket has none of its own yet, and would never hear of a
+   * cut connection); on HTTP/2 the response's stream, which closes with its session too.
+   */
+  private readonly carrier: Socket | Http2Stream;
+  /** HTTP/2 only: the bytes handed to the stream so far (headers not counted). */
+  private readonly h2: boolean;
+  private written = 0;
 
   constructor(
-    /** The request's socket: a response queued behind another on a keep-alive socket has none of its own yet. */
-    private readonly socket: Socket,
+    req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly status: number,
     private readonly headers: OutgoingHttpHeaders,
   ) {
     this.reusable = res.write === nodeWrite;
+    const stream = (req as { stream?: Http2Stream }).stream;
+    this.h2 = stream !== undefined;
+    this.carrier = stream ?? req.socket;
   }
 
   get gone(): boolean {
-    return this.socket.destroyed;
+    return this.carrier.destroyed;
   }
 
+  /**
+   * HTTP/1.1: what the socket has carried. HTTP/2: what this stream has carried (written, less what
+   * it still holds); the session's socket is shared by every stream on it, and other streams' bytes
+   * say nothing of how this one drains.
+   */
   get carried(): number {
-    return this.socket.bytesWritten;
+    return this.h2 ? this.written - this.res.writableLength : (this.carrier as Socket).bytesWritten;
   }
 
   get pending(): number {
@@ -59,17 +83,23 @@ export class NodeBodyWriter implements BodyWriter {
     } finally {
       res.uncork();
     }
+    if (this.h2) {
+      // Framing text is latin1 (ASCII, in fact): its length is its bytes.
+      for (const piece of text) this.written += piece.length;
+      if (chunk !== undefined) this.written += chunk.length;
+    }
     if (res.writableLength === 0) return 'taken';
     return ok ? 'held' : 'full';
   }
 
   onRoom(callback: () => void): void {
+    const carrier = this.carrier;
     const resume = () => {
       this.res.off('drain', resume);
-      this.socket.off('close', resume);
+      carrier.off('close', resume);
       callback();
     };
     this.res.once('drain', resume);
-    this.socket.once('close', resume);
+    carrier.once('close', resume);
   }
 }

@@ -41,9 +41,8 @@ export class Responder {
       const plan = planFor({ method: req.method ?? 'GET', headers: req.headers }, target, this.options);
       const { body } = plan;
       if (body.type === 'none' || body.type === 'text' || resource === undefined) return this.sendPlan(req, res, plan);
-      const socket = req.socket;
-      if (socket.destroyed) return;
-      await sendBody(body, resource, new NodeBodyWriter(socket, res, plan.status, plan.headers), this.buffers);
+      if (req.socket.destroyed) return; // on HTTP/2 a proxy, whose `destroyed` is the stream's
+      await sendBody(body, resource, new NodeBodyWriter(req, res, plan.status, plan.headers), this.buffers);
     } catch (err) {
       this.fail(req, res, err);
     } finally {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { describe, it } from 'node:test';
 import * as app from '../../src/app/index.js';
 import * as fetchDoor from '../../src/adapters/fetch.js';
@@ -39,6 +40,7 @@ describe('the entry points export what they say', () => {
       'bufferResource',
       'createHandler',
       'createMediaServer',
+      'createSecureMediaServer',
       'isSafeKey',
       'listAll',
       'openFile',
@@ -99,10 +101,11 @@ type Same<A, B> = [A] extends [B]
   : false;
 type Expect<T extends true> = T;
 type Listener = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+type Http2Listener = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 
 export type Pins = [
   Expect<Same<typeof seekable.createHandler, (root: string | Source, options?: HandlerOptions) => Handler>>,
-  Expect<Same<Handler, Listener & { readonly source: Source; close(): void }>>,
+  Expect<Same<Handler, Listener & Http2Listener & { readonly source: Source; close(): void }>>,
   Expect<
     Same<
       typeof seekable.sendFile,

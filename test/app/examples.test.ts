@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import http2 from 'node:http2';
 import path from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { request } from '../support/http.js';
+import { opensslMissing, selfSignedCertificate } from '../support/tls.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -40,6 +42,34 @@ describe('examples/', () => {
       });
     });
   }
+
+  it('node-http2.ts serves a 206 over HTTP/2 with TLS', { skip: opensslMissing }, async () => {
+    const cert = await selfSignedCertificate();
+    try {
+      await runExample(
+        'node-http2.ts',
+        async (url) => {
+          assert.match(url, /^https:/);
+          const session = http2.connect(url, { ca: cert.cert });
+          try {
+            const req = session.request({ ':path': new URL(url).pathname, range: 'bytes=0-7' });
+            const [headers] = (await once(req, 'response')) as [http2.IncomingHttpHeaders];
+            const chunks: Buffer[] = [];
+            req.on('data', (c: Buffer) => chunks.push(c));
+            await once(req, 'end');
+            assert.equal(session.alpnProtocol, 'h2');
+            assert.equal(headers[':status'], 206);
+            assert.equal(Buffer.concat(chunks).subarray(4, 8).toString(), 'ftyp');
+          } finally {
+            session.close();
+          }
+        },
+        { TLS_CERT: cert.certPath, TLS_KEY: cert.keyPath },
+      );
+    } finally {
+      await rm(cert.dir, { recursive: true });
+    }
+  });
 
   it('app-under-path.ts serves the library, its assets and the media under /videos/', async () => {
     // The app keeps its catalog and posters in the user's cache folder: a temporary one here.

@@ -12,14 +12,15 @@ export const chromiumMissing = existsSync(CHROMIUM) ? false : `no chromium at ${
 /**
  * Debian's chromium, headless, in a fresh profile (Playwright refuses --user-data-dir in args, hence a
  * persistent context). Without the background-networking flags it floods a machine with no network
- * with connection attempts.
+ * with connection attempts. `ignoreHTTPSErrors` lets it trust a test's self-signed certificate.
  */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchBrowser(options: { ignoreHTTPSErrors?: boolean } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = await mkdtemp(path.join(tmpdir(), 'seekable-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 800 },
+    ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? false,
     args: [
       '--no-sandbox',
       '--disable-gpu',
