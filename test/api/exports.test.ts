@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import * as app from '../../src/app/index.js';
+import * as fastifyDoor from '../../src/adapters/fastify.js';
 import * as fetchDoor from '../../src/adapters/fetch.js';
 import * as engine from '../../src/engine.js';
 import * as seekable from '../../src/index.js';
+import type { SeekableFastifyOptions, SendVideoOptions } from '../../src/adapters/fastify.js';
 import type { FetchHandler, FetchHandlerOptions, FetchResponseOptions } from '../../src/adapters/fetch.js';
 import type { App, AppOptions } from '../../src/app/index.js';
 import type { DecideOptions, Plan, RequestInfo, Representation } from '../../src/engine.js';
@@ -85,6 +89,19 @@ describe('the entry points export what they say', () => {
   it('seekable/fetch: the Fetch API door', () => {
     assert.deepEqual(Object.keys(fetchDoor).sort(), ['createFetchHandler', 'fetchResponse']);
   });
+
+  it('seekable/fastify: the plugin, as the default export', () => {
+    assert.deepEqual(Object.keys(fastifyDoor).sort(), ['default']);
+    assert.equal(typeof fastifyDoor.default, 'function');
+  });
+
+  it('seekable/fastify loads no Fastify code (types only)', async () => {
+    const source = await readFile(new URL('../../src/adapters/fastify.ts', import.meta.url), 'utf8');
+    assert.deepEqual(
+      [...source.matchAll(/^import (?!type )[^;]*from '([^']+)'/gm)].map((m) => m[1]!).filter((from) => !from.startsWith('.')),
+      [],
+    );
+  });
 });
 
 // Type-level pins: each line fails to compile if the export's shape changes.
@@ -120,6 +137,9 @@ export type Pins = [
   Expect<
     Same<typeof fetchDoor.fetchResponse, (request: Request, resource: Resource | undefined, name: string, options?: FetchResponseOptions) => Response>
   >,
+  Expect<Same<typeof fastifyDoor.default, FastifyPluginAsync<SeekableFastifyOptions>>>,
+  Expect<Same<FastifyReply['sendVideo'], (target: string | Resource | undefined, options?: SendVideoOptions) => FastifyReply>>,
+  Expect<Same<keyof SendVideoOptions, 'name' | 'download' | 'cacheControl' | 'headers'>>,
   Expect<Same<App, Listener & { readonly catalog: App['catalog']; close(): void }>>,
   Expect<Same<typeof engine.decide, (request: RequestInfo, representation: Representation | undefined, options: DecideOptions) => Plan>>,
   Expect<Same<typeof seekable.signQuery, (key: string, secret: string, options: SignOptions) => string>>,
