@@ -33,6 +33,8 @@ describe('examples/', () => {
     ['send-file.ts', ''],
     ['fastify.ts', 'media/Test%20pattern%20(H.264).mp4'],
     ['fastify.ts', 'latest'],
+    ['koa.ts', 'media/Test%20pattern%20(H.264).mp4'],
+    ['koa.ts', 'latest'],
   ] as const) {
     it(`${file} serves a 206 at /${mediaPath}`, async () => {
       await runExample(file, async (url) => {
