@@ -33,8 +33,12 @@ describe('examples/', () => {
     ['node-http.ts', ''],
     ['express.ts', 'media/Test%20pattern%20(H.264).mp4'],
     ['send-file.ts', ''],
+    ['fastify.ts', 'media/Test%20pattern%20(H.264).mp4'],
+    ['fastify.ts', 'latest'],
+    ['koa.ts', 'media/Test%20pattern%20(H.264).mp4'],
+    ['koa.ts', 'latest'],
   ] as const) {
-    it(`${file} serves a 206`, async () => {
+    it(`${file} serves a 206 at /${mediaPath}`, async () => {
       await runExample(file, async (url) => {
         const r = await request(mediaPath === '' ? url : new URL(mediaPath, url).href, { headers: { Range: 'bytes=0-7' } });
         assert.equal(r.status, 206);
