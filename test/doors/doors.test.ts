@@ -6,9 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { getRequestListener } from '@hono/node-server';
 import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
 import { Hono } from 'hono';
 import { createFetchHandler } from '../../src/adapters/fetch.js';
+import seekable from '../../src/adapters/fastify.js';
+import { seekable as koaSeekable } from '../../src/adapters/koa.js';
 import { createHandler } from '../../src/serve/handler.js';
+import { FileSource } from '../../src/source/file/file-source.js';
 import { repo } from '../support/cli.js';
 import { leakedDescriptors, startServer } from '../support/http.js';
 import { abortDownloads, cases, check, type Door, type Fixture, makeFixture, PASSED_ON, type RunningDoor, validatorsOf } from './conformance.js';
@@ -30,6 +35,28 @@ const expressMiddleware = async (root: string) => {
   app.use('/media', handler);
   app.use((_req, res) => void res.status(PASSED_ON.status).set(PASSED_ON.header, PASSED_ON.value).send('passed on'));
   return listening(app, '/media/', handler.source);
+};
+
+const fastifyPlugin = async (root: string) => {
+  const source = new FileSource(root); // given, not made from a path: the abort case counts its descriptors
+  const app = Fastify();
+  await app.register(seekable, { root: source, prefix: '/media' });
+  // What the plugin does not have goes to the app's not-found handler, as Fastify's own routes do.
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('Not Found\n'));
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { base: `${address}/media/`, source, close: () => app.close() };
+};
+
+const koaMiddleware = async (root: string) => {
+  const media = koaSeekable(root, { prefix: '/media' });
+  const app = new Koa();
+  app.use(media);
+  app.use((ctx) => {
+    ctx.status = PASSED_ON.status;
+    ctx.set(PASSED_ON.header, PASSED_ON.value);
+    ctx.body = 'passed on';
+  });
+  return listening(app.callback(), '/media/', media.source);
 };
 
 const honoOnNode = async (root: string) => {
@@ -71,6 +98,8 @@ const doors: Door[] = [
   { name: 'createHandler on node:http', start: nodeHttp },
   { name: 'createHandler as Express middleware', start: expressMiddleware, passesOn: true },
   { name: 'the Fetch door in Hono on @hono/node-server', start: honoOnNode },
+  { name: 'the Fastify plugin', start: fastifyPlugin },
+  { name: 'the Koa middleware', start: koaMiddleware, passesOn: true },
   {
     name: 'the Fetch door on Bun (examples/bun.ts)',
     start: example(bun.bin, ['examples/bun.ts']),
