@@ -119,7 +119,7 @@ export class Catalog {
   }
 
   private refreshIfStale(): void {
-    if (this.running === undefined && Date.now() - this.lastScan > (this.options.staleAfterMs ?? 2000)) {
+    if (this.running === undefined && Date.now() - this.lastScan >= (this.options.staleAfterMs ?? 2000)) {
       void this.refresh().catch(() => {}); // a failed background scan keeps the last listing
     }
   }
@@ -131,7 +131,7 @@ export class Catalog {
    * one, on a large library) is not waited for: pages are served from what is known meanwhile.
    */
   async catchUp(maxWaitMs = 1000): Promise<void> {
-    if (this.running !== undefined || Date.now() - this.lastScan <= (this.options.staleAfterMs ?? 2000)) return;
+    if (this.running !== undefined || Date.now() - this.lastScan < (this.options.staleAfterMs ?? 2000)) return;
     const scan = this.refresh().catch(() => {}); // a failed scan keeps the last listing
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
