@@ -17,6 +17,11 @@ const ASCTIME_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) ([ \d]\d) (
 /** Formats whole seconds since the epoch as an IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT". */
 export function formatHttpDate(seconds: number): string {
   const d = new Date(seconds * 1000);
+  // The engine's own toUTCString has IMF-fixdate's exact shape for four-digit years (ECMA-262
+  // §21.4.4.43), at a fraction of the cost of the formatting below: it showed in the probe's profile
+  // once every request formatted its Last-Modified. Other years are spelled out by hand.
+  const year = d.getUTCFullYear();
+  if (year >= 1000 && year <= 9999) return d.toUTCString();
   const pad = (n: number) => String(n).padStart(2, '0');
   return (
     `${DAYS[d.getUTCDay()]}, ${pad(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ` +
