@@ -12,6 +12,7 @@ const src = (seconds: number) => ['-f', 'lavfi', '-i', `testsrc2=size=320x240:ra
 const tone = (seconds: number) => ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`];
 // Not 'ultrafast': it turns CABAC off, and x264 then writes Constrained Baseline whatever -profile says.
 const h264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p'];
+const h265 = ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p'];
 
 /** Each fixture: a file name and the ffmpeg arguments that make it (output path appended). */
 const RECIPES: Record<string, string[]> = {
@@ -28,38 +29,8 @@ const RECIPES: Record<string, string[]> = {
   'vorbis.ogg': [...tone(3), '-c:a', 'libvorbis'],
   'fragmented.mp4': [...src(2), ...h264, '-movflags', '+frag_keyframe+empty_moov'],
   // HEVC, which Debian's chromium cannot decode: the "cannot play in this browser" case.
-  'hevc-aac.mp4': [
-    ...src(2),
-    ...tone(2),
-    '-c:v',
-    'libx265',
-    '-preset',
-    'ultrafast',
-    '-x265-params',
-    'log-level=error',
-    '-tag:v',
-    'hvc1',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-movflags',
-    '+faststart',
-  ],
-  'hevc-aac.mkv': [
-    ...src(2),
-    ...tone(2),
-    '-c:v',
-    'libx265',
-    '-preset',
-    'ultrafast',
-    '-x265-params',
-    'log-level=error',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-  ],
+  'hevc-aac.mp4': [...src(2), ...tone(2), ...h265, '-tag:v', 'hvc1', '-c:a', 'aac', '-movflags', '+faststart'],
+  'hevc-aac.mkv': [...src(2), ...tone(2), ...h265, '-c:a', 'aac'],
 };
 
 /**
