@@ -24,10 +24,10 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { methodNotAllowed, type Plan } from '../http/decide.js';
 import { NodeBodyWriter } from '../serve/node-writer.js';
 import { planFor, type SendOptions, type Target } from '../serve/plan-for.js';
-import { keyFromPath, splitUrl } from '../serve/request-target.js';
+import { findTarget } from '../serve/find-target.js';
+import { splitUrl } from '../serve/request-target.js';
 import { Responder } from '../serve/responder.js';
 import { sendBody } from '../serve/send-body.js';
-import { refusal } from '../serve/signing.js';
 import { FileSource, type FileSourceOptions } from '../source/file/file-source.js';
 import type { Resource, Source } from '../source/types.js';
 
@@ -98,15 +98,11 @@ const plugin = async (app: FastifyInstance, options: SeekableFastifyOptions): Pr
     url: `${prefix}/*`,
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const { pathname, query } = splitUrl(request.raw.url ?? '/');
-      const key = pathname.startsWith(`${mount}/`) ? keyFromPath(pathname.slice(mount.length)) : undefined;
-      // Checked before any lookup, so a refusal says nothing about whether the file exists.
-      const refused = secrets === undefined ? undefined : refusal(key, query, secrets, Date.now() / 1000);
+      if (!pathname.startsWith(`${mount}/`)) return reply.callNotFound();
+      const { refused, target } = await findTarget(source, pathname.slice(mount.length), query, secrets);
       if (refused !== undefined) return sendPlan(reply, refused, {});
-      if (key === undefined) return reply.callNotFound();
-      const resource = await source.lookup(key);
-      if (resource === undefined) return reply.callNotFound();
-      const download = query.get('download') === '1' ? key : undefined;
-      return answer(reply, responder, options, { resource, name: key, download }, undefined);
+      if (target.resource === undefined) return reply.callNotFound();
+      return answer(reply, responder, options, target, undefined);
     },
   });
   app.route({ method: REFUSED_METHODS, url: `${prefix}/*`, handler: async (_request, reply) => sendPlan(reply, methodNotAllowed(), {}) });

@@ -5,9 +5,8 @@
  * makes from a path reads with node:fs, which Bun and Deno provide.
  */
 import { methodNotAllowed, notFound, type Plan, textPlan } from '../http/decide.js';
-import { keyFromPath } from '../serve/request-target.js';
+import { type Found, findTarget } from '../serve/find-target.js';
 import { planFor, type SendOptions, type Target } from '../serve/plan-for.js';
-import { refusal } from '../serve/signing.js';
 import { bodyStream } from '../serve/stream-writer.js';
 import { FileSource, type FileSourceOptions } from '../source/file/file-source.js';
 import type { Resource, Source } from '../source/types.js';
@@ -58,18 +57,13 @@ export function createFetchHandler(root: string | Source, options: FetchHandlerO
     const url = new URL(request.url);
     const path = url.pathname;
     if (prefix !== '' && !path.startsWith(`${prefix}/`)) return fromPlan(request, notFound());
-    const key = keyFromPath(path.slice(prefix.length));
-    // Checked before any lookup, so a refusal says nothing about whether the file exists.
-    const refused = secrets === undefined ? undefined : refusal(key, url.searchParams, secrets, Date.now() / 1000);
-    if (refused !== undefined) return fromPlan(request, refused);
-    let resource: Resource | undefined;
+    let found: Found;
     try {
-      resource = key === undefined ? undefined : await source.lookup(key);
+      found = await findTarget(source, path.slice(prefix.length), url.searchParams, secrets);
     } catch (err) {
       return failure(request, err, log);
     }
-    const name = key ?? '';
-    return respondWith(request, { resource, name, download: url.searchParams.get('download') === '1' ? name : undefined }, options);
+    return found.refused !== undefined ? fromPlan(request, found.refused) : respondWith(request, found.target, options);
   };
   return Object.assign(handle, { source, close: () => (owned ? source.close?.() : undefined) });
 }

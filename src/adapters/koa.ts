@@ -15,8 +15,8 @@ import { Readable } from 'node:stream';
 import type { Context, Middleware, Next } from 'koa';
 import { notFound, type Plan } from '../http/decide.js';
 import { planFor, type SendOptions, type Target } from '../serve/plan-for.js';
-import { keyFromPath, splitUrl } from '../serve/request-target.js';
-import { refusal } from '../serve/signing.js';
+import { findTarget } from '../serve/find-target.js';
+import { splitUrl } from '../serve/request-target.js';
 import { bodyStream } from '../serve/stream-writer.js';
 import { openFile } from '../source/file/file-resource.js';
 import { FileSource, type FileSourceOptions } from '../source/file/file-source.js';
@@ -63,13 +63,10 @@ export function seekable(root: string | Source, options: SeekableKoaOptions = {}
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
     const { pathname, query } = splitUrl(ctx.url);
     if (prefix !== '' && !pathname.startsWith(`${prefix}/`)) return next();
-    const key = keyFromPath(pathname.slice(prefix.length));
-    // Checked before any lookup, so a refusal says nothing about whether the file exists.
-    const refused = secrets === undefined ? undefined : refusal(key, query, secrets, Date.now() / 1000);
+    const { refused, target } = await findTarget(source, pathname.slice(prefix.length), query, secrets);
     if (refused !== undefined) return setPlan(ctx, refused, {});
-    const resource = key === undefined ? undefined : await source.lookup(key);
-    if (resource === undefined) return next();
-    answer(ctx, { resource, name: key!, download: query.get('download') === '1' ? key : undefined }, options, {});
+    if (target.resource === undefined) return next();
+    answer(ctx, target, options, {});
   };
   return Object.assign(middleware, { source, close: () => (owned ? source.close?.() : undefined) });
 }

@@ -4,10 +4,10 @@ import { methodNotAllowed } from '../http/decide.js';
 import { FileSource, type FileSourceOptions } from '../source/file/file-source.js';
 import { openFile } from '../source/file/file-resource.js';
 import type { Resource, Source } from '../source/types.js';
-import { keyFromPath, splitUrl } from './request-target.js';
+import { findTarget } from './find-target.js';
+import { splitUrl } from './request-target.js';
 import type { SendOptions } from './plan-for.js';
 import { Responder } from './responder.js';
-import { refusal } from './signing.js';
 
 /** Options of createHandler: how answers are made, the folder's rules when it is given a path, and signing. */
 export interface HandlerOptions extends SendOptions, FileSourceOptions {
@@ -55,19 +55,6 @@ export function createHandler(root: string | Source, options: HandlerOptions = {
 export function handlerOver(source: Source, options: HandlerOptions, responder: Responder, ownsSource: boolean) {
   const secrets = options.secrets?.length ? options.secrets : undefined;
 
-  async function serve(req: IncomingMessage, res: ServerResponse, key: string | undefined, download: boolean, next?: () => void) {
-    let resource: Resource | undefined;
-    try {
-      resource = key === undefined ? undefined : await source.lookup(key);
-    } catch (err) {
-      responder.fail(req, res, err);
-      return;
-    }
-    if (resource === undefined && next !== undefined) return next();
-    const name = key ?? '';
-    await responder.respond(req, res, { resource, name, download: download ? name : undefined }); // contentDisposition keeps the last segment
-  }
-
   function serveUrl(req: IncomingMessage, res: ServerResponse, url: string, next?: (err?: unknown) => void): void {
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
@@ -76,12 +63,13 @@ export function handlerOver(source: Source, options: HandlerOptions, responder: 
       return;
     }
     const { pathname, query } = splitUrl(url);
-    const key = keyFromPath(pathname);
-    // Checked before any lookup, so a refusal says nothing about whether the file exists.
-    const refused = secrets === undefined ? undefined : refusal(key, query, secrets, Date.now() / 1000);
-    if (refused !== undefined) return responder.sendPlan(req, res, refused);
-    // serve() answers its own failures; a throw past that (a `next` that throws) must not go unheard.
-    serve(req, res, key, query.get('download') === '1', next && (() => next())).catch((err: unknown) => responder.fail(req, res, err));
+    findTarget(source, pathname, query, secrets)
+      .then(({ refused, target }) => {
+        if (refused !== undefined) return responder.sendPlan(req, res, refused);
+        if (target.resource === undefined && next !== undefined) return next();
+        return responder.respond(req, res, target);
+      })
+      .catch((err: unknown) => responder.fail(req, res, err));
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => {
