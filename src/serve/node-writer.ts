@@ -69,6 +69,15 @@ export class NodeBodyWriter implements BodyWriter {
 
   write(text: readonly string[], chunk: Buffer | undefined, free: (() => void) | undefined, last: boolean): WriteOutcome {
     const res = this.res;
+    if (!this.started && last && free === undefined && text.length === 0) {
+      // A whole body at once, in a buffer nobody reuses: headers and bytes in one end(), as node:http
+      // sends any small answer, with no corking and no write callback to track.
+      this.started = true;
+      res.writeHead(this.status, this.headers);
+      res.end(chunk);
+      if (this.h2 && chunk !== undefined) this.written += chunk.length;
+      return 'taken';
+    }
     let ok = true;
     res.cork();
     try {
