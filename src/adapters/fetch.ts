@@ -4,7 +4,8 @@
  * The door itself uses web standards only (Request, Response, ReadableStream); the file source it
  * makes from a path reads with node:fs, which Bun and Deno provide.
  */
-import { methodNotAllowed, notFound, type Plan, textPlan } from '../http/decide.js';
+import { methodNotAllowed, notFound, type Plan } from '../http/decide.js';
+import { defaultLog, failurePlan, logFailure } from '../serve/failure.js';
 import { type Found, findTarget } from '../serve/find-target.js';
 import { planFor, type SendOptions, type Target } from '../serve/plan-for.js';
 import { bodyStream } from '../serve/stream-writer.js';
@@ -34,10 +35,6 @@ export interface FetchHandler {
   readonly source: Source;
   close(): void;
 }
-
-const defaultLog = (line: string) => console.error(line);
-/** Out of descriptors (the process's or the system's): a passing condition, not a fault. */
-const EXHAUSTED = new Set(['EMFILE', 'ENFILE']);
 
 /**
  * Serves the files under `root` (a directory, or any Source) by URL path under `prefix`: the key is
@@ -105,18 +102,10 @@ function fromPlan(request: Request, plan: Plan): Response {
   return new Response(text, { status: plan.status, headers: plan.headers });
 }
 
-/** A fault of the source before any answer: 503 with Retry-After when out of descriptors, else 500, and one log line. */
+/** A fault of the source before any answer: one log line, and the answer every door gives (failure.ts). */
 function failure(request: Request, err: unknown, log: (line: string) => void): Response {
-  const code = (err as { code?: string } | null)?.code ?? '';
-  try {
-    log(`seekable: ${request.method} ${new URL(request.url).pathname}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
-  } catch {
-    // A log that throws must not take the answer down with it.
-  }
-  const plan = EXHAUSTED.has(code)
-    ? textPlan(503, 'Service Unavailable: too many open files', { 'Retry-After': '1' })
-    : textPlan(500, 'Internal Server Error');
-  return fromPlan(request, plan);
+  logFailure(log, request.method, new URL(request.url).pathname, err);
+  return fromPlan(request, failurePlan(err));
 }
 
 /** A node:http request (or anything else) where a Fetch API Request belongs fails at once with a TypeError. */

@@ -1,16 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { textPlan, type Plan } from '../http/decide.js';
+import type { Plan } from '../http/decide.js';
 import { BufferPool } from './buffer-pool.js';
+import { defaultLog, failurePlan, isAbort, logFailure } from './failure.js';
 import { NodeBodyWriter } from './node-writer.js';
 import { planFor, type SendOptions, type Target } from './plan-for.js';
 import { sendBody } from './send-body.js';
-
-const defaultLog = (line: string) => console.error(line);
-
-/** Errors that only mean the client went away: no log line for them, players do this constantly. */
-const ABORTS = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED']);
-/** Out of descriptors (the process's or the system's): a passing condition, not a fault. */
-const EXHAUSTED = new Set(['EMFILE', 'ENFILE']);
 
 /**
  * Answers node:http requests: decides with the engine, sends the body through the executor, and
@@ -56,29 +50,14 @@ export class Responder {
     res.end(plan.body.type === 'text' && req.method !== 'HEAD' ? plan.body.text : undefined);
   }
 
-  /**
-   * Reports a failure and ends the response as well as it still can. Running out of descriptors is
-   * answered 503 with Retry-After: the server recovers by itself as connections close, and a player
-   * that retries a second later gets its bytes.
-   */
+  /** Reports a failure and ends the response as well as it still can (failure.ts says how). */
   fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-    const code = (err as { code?: string } | null)?.code ?? '';
-    if (ABORTS.has(code)) {
+    if (isAbort(err)) {
       res.destroy();
       return;
     }
-    try {
-      this.log(`seekable: ${req.method} ${req.url?.split('?')[0]}: ${describe(err)}`);
-    } catch {
-      // A log that throws must not take the answer (or the process) down with it.
-    }
+    logFailure(this.log, req.method, req.url?.split('?')[0], err);
     if (res.headersSent) res.destroy();
-    else if (EXHAUSTED.has(code)) this.sendPlan(req, res, textPlan(503, 'Service Unavailable: too many open files', { 'Retry-After': '1' }));
-    else this.sendPlan(req, res, textPlan(500, 'Internal Server Error'));
+    else this.sendPlan(req, res, failurePlan(err));
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
 }

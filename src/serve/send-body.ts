@@ -23,7 +23,7 @@ const TURN_BYTES = 1024 * 1024;
  * version nor the ETag. Shorter ranges (probes, a player's range requests) are over too soon to meet a
  * rewrite, and the next request sees the new version.
  */
-export const CHECK_AFTER = 8 * 1024 * 1024;
+const CHECK_AFTER = 8 * 1024 * 1024;
 
 /**
  * The body executor: sends a plan's body from a resource through a writer, written once for every

@@ -61,11 +61,11 @@ class StreamWriter implements BodyWriter {
     return false;
   }
 
-  write(text: readonly string[], chunk: Buffer | undefined, free: (() => void) | undefined, last: boolean): WriteOutcome {
+  write(text: readonly string[], chunk: Buffer | undefined, _free: (() => void) | undefined, last: boolean): WriteOutcome {
+    // `_free` is never given: reusable is false, as a consumer may keep any chunk.
     if (this.gone) return 'full';
     for (const piece of text) this.enqueue(Buffer.from(piece));
     if (chunk !== undefined) this.enqueue(chunk);
-    free?.(); // never given here (reusable is false), and a consumer may keep the chunk anyway
     if (last) this.controller.close();
     return (this.controller.desiredSize ?? 0) > 0 ? 'taken' : 'full';
   }
