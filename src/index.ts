@@ -15,4 +15,4 @@ export { isSafeKey } from './source/file/jail.js';
 export { bufferResource } from './source/buffer-resource.js';
 export { listAll } from './source/list-all.js';
 export { ChangedError, ShortReadError } from './source/errors.js';
-export type { ListableSource, ListedFile, ListPage, LookupOptions, RangeReader, Resource, Source } from './source/types.js';
+export type { ListableSource, ListedFile, ListPage, LookupOptions, RangeReader, Resource, Source, SourceObserver } from './source/types.js';

@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { methodNotAllowed } from '../http/decide.js';
 import { Catalog, type ScanProgress } from '../media/catalog.js';
+import { metricsHandler } from '../metrics/handler.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { Posters } from '../media/posters.js';
 import { checkNodeCall, handlerOver, type HandlerOptions } from '../serve/handler.js';
 import { keyFromPath, splitUrl } from '../serve/request-target.js';
@@ -14,7 +17,7 @@ import type { ListableSource } from '../source/types.js';
 import { api } from './api-routes.js';
 import { loadAssets } from './assets.js';
 import { appContext, type Call } from './context.js';
-import { asset, healthz, poster, subtitles } from './file-routes.js';
+import { asset, healthz, poster, readyz, subtitles } from './file-routes.js';
 import { library, notFound, watch } from './page-routes.js';
 import { BYTE_ROUTES, matchRoute, normalizeBasePath, underBase } from './routes.js';
 
@@ -39,12 +42,25 @@ export interface AppOptions extends HandlerOptions {
   onScanProgress?: (progress: ScanProgress) => void;
   /** With `secrets`: how long the links the pages and the API hand out stay valid (default 1 h). */
   signTtl?: number;
+  /**
+   * Counts the app's requests by route, its answers, streams and failures, its source's cache and its
+   * catalog (seekable/metrics' `createMetrics()`), and serves them at GET /metrics unless
+   * `metricsRoute` is false (when they are scraped from a listener of their own).
+   */
+  metrics?: Metrics;
+  /** With `metrics`: answer GET /metrics on the app (default true). */
+  metricsRoute?: boolean;
 }
 
 /** The app: a node:http listener that is also Express middleware, its catalog, and close(). */
 export interface App {
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
   readonly catalog: Catalog;
+  /**
+   * Starts a shutdown: from now on /readyz answers 503, so that a load balancer sends new requests to
+   * other nodes; everything else is still answered. Idempotent.
+   */
+  drain(): void;
   /** Lets go of what the app keeps: the open files of the folder it serves. */
   close(): void;
 }
@@ -60,7 +76,8 @@ export function defaultCacheDir(): string {
  */
 export function createApp(options: AppOptions): App {
   if ((options.root === undefined) === (options.source === undefined)) throw new TypeError('createApp needs either root (a folder) or source');
-  const source = options.source ?? new FileSource(options.root!, options);
+  const metrics = options.metrics;
+  const source = options.source ?? new FileSource(options.root!, { ...options, observer: options.observer ?? metrics?.source });
   const basePath = normalizeBasePath(options.basePath);
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   // The catalog cache is per source; a source that cannot say what it reads keeps none (two of them
@@ -69,8 +86,11 @@ export function createApp(options: AppOptions): App {
     cacheFile:
       source.id === undefined ? undefined : path.join(cacheDir, `catalog-${createHash('sha1').update(source.id).digest('hex').slice(0, 12)}.json`),
     onProgress: options.onScanProgress,
+    onScanned: metrics?.catalogScanned,
   });
-  const responder = new Responder(options);
+  const responder = new Responder(options, true, metrics);
+  const scrape = metrics !== undefined && options.metricsRoute !== false ? metricsHandler(metrics) : undefined;
+  let draining = false;
   const assets = loadAssets();
   assets.catch(() => {}); // a missing build is reported by each page that needs it
   const app = appContext({ source, catalog, posters: new Posters(path.join(cacheDir, 'posters')), responder, assets }, options);
@@ -78,11 +98,13 @@ export function createApp(options: AppOptions): App {
   const media = handlerOver(source, options, responder, options.source === undefined);
   const secrets = options.secrets?.length ? options.secrets : undefined;
 
-  async function route(call: Call, url: string, next: (() => void) | undefined): Promise<void> {
+  async function route(call: Call, url: string, next: (() => void) | undefined, startedAt: number): Promise<void> {
     const { pathname, query } = splitUrl(url);
     const path = underBase(pathname, basePath);
     const matched = path === undefined ? undefined : matchRoute(path);
-    if (matched === undefined) return next === undefined ? notFound(app, call) : next();
+    if (matched === undefined && next !== undefined) return next();
+    metrics?.request(call.req, call.res, matched?.name ?? 'none', startedAt);
+    if (matched === undefined) return notFound(app, call);
     if (call.req.method !== 'GET' && call.req.method !== 'HEAD') return call.send(methodNotAllowed());
     const { name, rest } = matched;
     const key = BYTE_ROUTES.has(name) || name === 'watch' ? keyFromPath(rest) : undefined;
@@ -110,6 +132,10 @@ export function createApp(options: AppOptions): App {
         return api(app, call, rest);
       case 'healthz':
         return healthz(app, call);
+      case 'readyz':
+        return readyz(app, call, draining);
+      case 'metrics':
+        return scrape === undefined ? notFound(app, call) : scrape(call.req, call.res);
       case 'assets':
         return asset(app, call, rest);
     }
@@ -120,7 +146,15 @@ export function createApp(options: AppOptions): App {
     // Mounted in Express, req.url is already below the mount path, which req.baseUrl holds.
     const mount = (req as IncomingMessage & { baseUrl?: string }).baseUrl ?? '';
     const call: Call = { req, res, base: mount + basePath, send: (plan) => responder.sendPlan(req, res, plan) };
-    route(call, req.url ?? '/', next && (() => next())).catch((err: unknown) => responder.fail(req, res, err));
+    route(call, req.url ?? '/', next && (() => next()), metrics === undefined ? 0 : performance.now()).catch((err: unknown) =>
+      responder.fail(req, res, err),
+    );
   };
-  return Object.assign(listener, { catalog, close: () => media.handler.close() });
+  return Object.assign(listener, {
+    catalog,
+    drain: () => {
+      draining = true;
+    },
+    close: () => media.handler.close(),
+  });
 }

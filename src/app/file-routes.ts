@@ -58,6 +58,25 @@ export async function healthz(app: AppContext, call: Call): Promise<void> {
   call.send(ok ? textPlan(200, 'ok') : textPlan(503, 'media source unavailable'));
 }
 
+/**
+ * GET /readyz: whether a load balancer should send this node requests. 503 while the catalog has no
+ * whole listing yet (its first scan is running, or failed: asking starts another), when the source
+ * cannot list its first file, and once the node is draining for shutdown; else 200. Never cached.
+ */
+export async function readyz(app: AppContext, call: Call, draining: boolean): Promise<void> {
+  const headers = { 'Cache-Control': 'no-store' };
+  if (draining) return call.send(textPlan(503, 'shutting down', headers));
+  if (!app.catalog.listed) {
+    app.catalog.refresh().catch(() => {}); // shared with a scan already running; a failure shows as not ready
+    return call.send(textPlan(503, 'catalog not listed yet', headers));
+  }
+  const reachable = await app.source.list('', { limit: 1 }).then(
+    () => true,
+    () => false,
+  );
+  call.send(reachable ? textPlan(200, 'ready', headers) : textPlan(503, 'media source unavailable', headers));
+}
+
 /** GET /assets/<hashed name>: the pages' scripts, stylesheet and icon, from memory, immutable. */
 export async function asset(app: AppContext, call: Call, rest: string): Promise<void> {
   const file = (await app.assets).files.get(rest.slice(1));

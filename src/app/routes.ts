@@ -2,7 +2,7 @@
  * The app's URL contract as a table: which handler a path goes to, and the rest of the path after the
  * route's prefix. Pure: no request, no response.
  */
-export type RouteName = 'library' | 'watch' | 'media' | 'poster' | 'subtitles' | 'api' | 'assets' | 'healthz';
+export type RouteName = 'library' | 'watch' | 'media' | 'poster' | 'subtitles' | 'api' | 'assets' | 'healthz' | 'readyz' | 'metrics';
 
 interface Route {
   name: RouteName;
@@ -20,6 +20,8 @@ const ROUTES: readonly Route[] = [
   { name: 'api', path: '/api/library/' },
   { name: 'library', path: '/' },
   { name: 'healthz', path: '/healthz' },
+  { name: 'readyz', path: '/readyz' },
+  { name: 'metrics', path: '/metrics' },
 ];
 
 /** Routes that serve bytes of files: the ones signed links guard. */

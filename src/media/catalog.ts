@@ -44,6 +44,8 @@ export interface CatalogOptions {
   /** A listing older than this is refreshed in the background when asked for (default 2 s). */
   staleAfterMs?: number;
   onProgress?: (progress: ScanProgress) => void;
+  /** Told at the end of every scan that completed: the files the catalog holds, and how long it took (metrics). */
+  onScanned?: (scan: { files: number; elapsedMs: number }) => void;
   /** Injected in tests to count probes. */
   probe?: (name: string, reader: ByteReader) => Promise<MediaInfo>;
 }
@@ -96,6 +98,7 @@ export class Catalog {
   private cache: CacheFile['entries'] | undefined;
   private running: Promise<void> | undefined;
   private lastScan = -Infinity;
+  private scanned = false;
   private progress: ScanProgress = { done: 0, total: 0, unreadable: 0, finished: false, elapsedMs: 0 };
 
   constructor(
@@ -116,6 +119,11 @@ export class Catalog {
 
   get status(): ScanProgress {
     return { ...this.progress };
+  }
+
+  /** Whether a scan has completed: the catalog then holds a whole listing (readiness waits for it). */
+  get listed(): boolean {
+    return this.scanned;
   }
 
   private refreshIfStale(): void {
@@ -254,6 +262,12 @@ export class Catalog {
     }
     this.progress = { ...this.progress, current: undefined, finished: true };
     report();
+    this.scanned = true;
+    try {
+      this.options.onScanned?.({ files: this.entries.size, elapsedMs: Date.now() - started });
+    } catch {
+      // A failing observer must not fail the scan.
+    }
     if (changed) await this.saveCache();
   }
 }

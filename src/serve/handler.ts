@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { methodNotAllowed } from '../http/decide.js';
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_CACHE_CONTROL, methodNotAllowed } from '../http/decide.js';
 import { FileSource, type FileSourceOptions } from '../source/file/file-source.js';
 import { openFile } from '../source/file/file-resource.js';
 import type { Resource, Source } from '../source/types.js';
+import { accelRedirectPlan, normalizeAccelPrefix } from './accel-redirect.js';
 import { findTarget } from './find-target.js';
+import type { MetricsHooks } from './metrics-hooks.js';
 import { splitUrl } from './request-target.js';
 import type { SendOptions } from './plan-for.js';
 import { Responder } from './responder.js';
@@ -16,6 +19,19 @@ export interface HandlerOptions extends SendOptions, FileSourceOptions {
    * `signQuery` should use, and all of them are accepted, for key rotation.
    */
   secrets?: readonly string[];
+  /**
+   * Offload to nginx: once a request is allowed (method, signed link) and its file found, answer with
+   * an empty 200 carrying `X-Accel-Redirect: <prefix>/<key, percent-encoded>` instead of the bytes, for
+   * an nginx `internal` location under that prefix to serve (deploy/nginx/seekable-offload.conf).
+   * nginx then answers Range and conditional requests itself.
+   */
+  accelRedirect?: string;
+  /**
+   * Counts requests, answers, bytes, streams, failures and the source's cache (seekable/metrics'
+   * `createMetrics()`); a source the handler makes from a path reports to `metrics.source` unless
+   * `observer` says otherwise.
+   */
+  metrics?: MetricsHooks;
 }
 
 /**
@@ -43,8 +59,8 @@ export interface Handler {
  */
 export function createHandler(root: string | Source, options: HandlerOptions = {}): Handler {
   const owned = typeof root === 'string';
-  const source = owned ? new FileSource(root, options) : root;
-  return handlerOver(source, options, new Responder(options), owned).handler;
+  const source = owned ? new FileSource(root, { ...options, observer: options.observer ?? options.metrics?.source }) : root;
+  return handlerOver(source, options, new Responder(options, true, options.metrics), owned).handler;
 }
 
 /**
@@ -54,27 +70,50 @@ export function createHandler(root: string | Source, options: HandlerOptions = {
  */
 export function handlerOver(source: Source, options: HandlerOptions, responder: Responder, ownsSource: boolean) {
   const secrets = options.secrets?.length ? options.secrets : undefined;
+  const accelPrefix = options.accelRedirect === undefined ? undefined : normalizeAccelPrefix(options.accelRedirect);
+  const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
 
-  function serveUrl(req: IncomingMessage, res: ServerResponse, url: string, next?: (err?: unknown) => void): void {
+  /** `counted`: tells the metrics that this request is ours, once that is known (a request passed to `next` is not). */
+  function serveUrl(req: IncomingMessage, res: ServerResponse, url: string, next?: (err?: unknown) => void, counted?: () => void): void {
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
       if (next) next();
-      else responder.sendPlan(req, res, methodNotAllowed());
+      else {
+        counted?.();
+        responder.sendPlan(req, res, methodNotAllowed());
+      }
       return;
     }
     const { pathname, query } = splitUrl(url);
     findTarget(source, pathname, query, secrets)
       .then(({ refused, target }) => {
+        if (refused === undefined && target.resource === undefined && next !== undefined) return next();
+        counted?.();
         if (refused !== undefined) return responder.sendPlan(req, res, refused);
-        if (target.resource === undefined && next !== undefined) return next();
+        if (accelPrefix !== undefined && target.resource !== undefined) {
+          // nginx reads the file itself: nothing of this lookup is needed beyond the answer.
+          target.resource.release();
+          return responder.sendPlan(req, res, accelRedirectPlan(accelPrefix, { ...target, resource: target.resource }, cacheControl));
+        }
         return responder.respond(req, res, target);
       })
-      .catch((err: unknown) => responder.fail(req, res, err));
+      .catch((err: unknown) => {
+        counted?.();
+        responder.fail(req, res, err);
+      });
   }
 
+  const metrics = options.metrics;
   const handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => {
     checkNodeCall(req, res);
-    serveUrl(req, res, req.url ?? '/', next);
+    if (metrics === undefined) return serveUrl(req, res, req.url ?? '/', next);
+    const at = performance.now(); // the request's arrival, though it is counted only once known to be ours
+    let told = false;
+    serveUrl(req, res, req.url ?? '/', next, () => {
+      if (told) return;
+      told = true;
+      metrics.request(req, res, 'media', at);
+    });
   };
   return {
     handler: Object.assign(handler, { source, close: () => (ownsSource ? source.close?.() : undefined) }) as Handler,

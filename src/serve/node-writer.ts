@@ -37,6 +37,8 @@ export class NodeBodyWriter implements BodyWriter {
   /** HTTP/2 only: the bytes handed to the stream so far (headers not counted). */
   private readonly h2: boolean;
   private written = 0;
+  /** Called once, just before the status line and headers are handed to the response (metrics' time to first byte). */
+  onStart: (() => void) | undefined;
 
   constructor(
     req: IncomingMessage,
@@ -73,6 +75,7 @@ export class NodeBodyWriter implements BodyWriter {
       // A whole body at once, in a buffer nobody reuses: headers and bytes in one end(), as node:http
       // sends any small answer, with no corking and no write callback to track.
       this.started = true;
+      this.onStart?.();
       res.writeHead(this.status, this.headers);
       res.end(chunk);
       if (this.h2 && chunk !== undefined) this.written += chunk.length;
@@ -83,6 +86,7 @@ export class NodeBodyWriter implements BodyWriter {
     try {
       if (!this.started) {
         this.started = true;
+        this.onStart?.();
         res.writeHead(this.status, this.headers);
       }
       for (const piece of text) ok = res.write(piece);

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plan } from '../http/decide.js';
+import type { Resource } from '../source/types.js';
 import { BufferPool } from './buffer-pool.js';
 import { defaultLog, failurePlan, isAbort, logFailure } from './failure.js';
+import { type MetricsHooks, type ResponseKind, responseKind } from './metrics-hooks.js';
 import { NodeBodyWriter } from './node-writer.js';
 import { planFor, type SendOptions, type Target } from './plan-for.js';
-import { sendBody } from './send-body.js';
+import { type BytesBody, sendBody } from './send-body.js';
 
 /**
  * Answers node:http requests: decides with the engine, sends the body through the executor, and
@@ -16,9 +18,11 @@ export class Responder {
   readonly buffers: BufferPool | undefined;
   private readonly log: (line: string) => void;
 
+  /** `metrics`: told of each answer's kind, its first byte, its body and its failures; none costs nothing. */
   constructor(
     private readonly options: SendOptions = {},
     pooled = true,
+    private readonly metrics?: MetricsHooks,
   ) {
     this.buffers = pooled ? new BufferPool() : undefined;
     this.log = options.log ?? defaultLog;
@@ -34,9 +38,13 @@ export class Responder {
     try {
       const plan = planFor({ method: req.method ?? 'GET', headers: req.headers }, target, this.options);
       const { body } = plan;
-      if (body.type === 'none' || body.type === 'text' || resource === undefined) return this.sendPlan(req, res, plan);
+      if (body.type === 'none' || body.type === 'text' || resource === undefined) {
+        return this.sendPlan(req, res, plan, resource === undefined ? undefined : responseKind(plan));
+      }
       if (req.socket.destroyed) return; // on HTTP/2 a proxy, whose `destroyed` is the stream's
-      await sendBody(body, resource, new NodeBodyWriter(req, res, plan.status, plan.headers), this.buffers);
+      const writer = new NodeBodyWriter(req, res, plan.status, plan.headers);
+      if (this.metrics === undefined) await sendBody(body, resource, writer, this.buffers);
+      else await this.sendCounted(req, plan, body, resource, writer);
     } catch (err) {
       this.fail(req, res, err);
     } finally {
@@ -44,8 +52,24 @@ export class Responder {
     }
   }
 
-  /** Sends a plan that needs no source (no body, or a short text; HEAD gets the headers only). */
-  sendPlan(req: IncomingMessage, res: ServerResponse, plan: Plan): void {
+  /** sendBody, with the metrics told when the headers go out and while the body is being sent. */
+  private async sendCounted(req: IncomingMessage, plan: Plan, body: BytesBody, resource: Resource, writer: NodeBodyWriter): Promise<void> {
+    const metrics = this.metrics!;
+    writer.onStart = () => metrics.headers(req, responseKind(plan));
+    metrics.streamStarted();
+    try {
+      await sendBody(body, resource, writer, this.buffers);
+    } finally {
+      metrics.streamEnded();
+    }
+  }
+
+  /**
+   * Sends a plan that needs no source (no body, or a short text; HEAD gets the headers only). `kind`:
+   * what it is as a file answer (304, 412, 416, a HEAD), for the metrics.
+   */
+  sendPlan(req: IncomingMessage, res: ServerResponse, plan: Plan, kind?: ResponseKind): void {
+    this.metrics?.headers(req, kind);
     res.writeHead(plan.status, plan.headers);
     res.end(plan.body.type === 'text' && req.method !== 'HEAD' ? plan.body.text : undefined);
   }
@@ -56,6 +80,7 @@ export class Responder {
       res.destroy();
       return;
     }
+    this.metrics?.failed(err);
     logFailure(this.log, req.method, req.url?.split('?')[0], err);
     if (res.headersSent) res.destroy();
     else this.sendPlan(req, res, failurePlan(err));

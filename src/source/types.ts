@@ -19,6 +19,27 @@ export interface LookupOptions {
   keep?: boolean;
 }
 
+/**
+ * What a source reports of its own work to whoever watches it (seekable/metrics hands one out as
+ * `metrics.source`), given in the source's options. Every member is optional, and a source calls only
+ * those that apply to it: the file source reports its open-file cache; a store-backed source its
+ * metadata cache and its requests to the store. A source given no observer reports nothing and pays
+ * nothing for it.
+ */
+export interface SourceObserver {
+  /**
+   * A lookup was answered from a cache the source keeps (`hit`) or had to go further: 'open-file' for
+   * descriptors kept open between requests, 'metadata' for what a store said of an object (its size,
+   * validator and type) kept between requests.
+   */
+  cacheLookup?(cache: 'open-file' | 'metadata', hit: boolean): void;
+  /**
+   * One request to a store is over: its operation (a short fixed name such as 'HEAD', 'GET' or
+   * 'LIST', never a key), how long it took in seconds, and whether it failed.
+   */
+  storeRequest?(operation: string, seconds: number, failed: boolean): void;
+}
+
 /** Where bytes come from. */
 export interface Source {
   /**

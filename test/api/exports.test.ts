@@ -9,6 +9,8 @@ import * as app from '../../src/app/index.js';
 import * as fastifyDoor from '../../src/adapters/fastify.js';
 import * as fetchDoor from '../../src/adapters/fetch.js';
 import * as koaDoor from '../../src/adapters/koa.js';
+import * as metricsEntry from '../../src/metrics/index.js';
+import type { Metrics, MetricsHooks, MetricsOptions } from '../../src/metrics/index.js';
 import * as engine from '../../src/engine.js';
 import * as seekable from '../../src/index.js';
 import type { SeekableFastifyOptions, SendVideoOptions } from '../../src/adapters/fastify.js';
@@ -29,6 +31,7 @@ import type {
   SendOptions,
   SignOptions,
   Source,
+  SourceObserver,
   Verdict,
 } from '../../src/index.js';
 
@@ -100,6 +103,17 @@ describe('the entry points export what they say', () => {
     assert.equal(typeof fastifyDoor.default, 'function');
   });
 
+  it('seekable/metrics: createMetrics, the Metrics it makes, and the scrape handler', () => {
+    assert.deepEqual(Object.keys(metricsEntry).sort(), ['Metrics', 'createMetrics', 'metricsHandler']);
+  });
+
+  it('seekable/metrics loads prom-client only when createMetrics is called (no static import of it)', async () => {
+    for (const file of ['index.ts', 'metrics.ts', 'handler.ts', 'error-kind.ts']) {
+      const source = await readFile(new URL(`../../src/metrics/${file}`, import.meta.url), 'utf8');
+      assert.doesNotMatch(source, /^import (?!type )[^;]*from 'prom-client'/m, file);
+    }
+  });
+
   it('seekable/koa: the middleware and the ctx helper', () => {
     assert.deepEqual(Object.keys(koaDoor).sort(), ['seekable', 'sendVideo']);
   });
@@ -157,7 +171,7 @@ export type Pins = [
   Expect<Same<typeof koaDoor.seekable, (root: string | Source, options?: SeekableKoaOptions) => SeekableMiddleware>>,
   Expect<Same<SeekableMiddleware, Middleware & { readonly source: Source; close(): void }>>,
   Expect<Same<typeof koaDoor.sendVideo, (ctx: Context, target: string | Resource | undefined, options?: KoaSendVideoOptions) => Promise<void>>>,
-  Expect<Same<App, Listener & { readonly catalog: App['catalog']; close(): void }>>,
+  Expect<Same<App, Listener & { readonly catalog: App['catalog']; drain(): void; close(): void }>>,
   Expect<Same<typeof engine.decide, (request: RequestInfo, representation: Representation | undefined, options: DecideOptions) => Plan>>,
   Expect<Same<typeof seekable.signQuery, (key: string, secret: string, options: SignOptions) => string>>,
   Expect<Same<typeof seekable.verifyQuery, (key: string, query: URLSearchParams, secrets: readonly string[], nowSeconds: number) => Verdict>>,
@@ -186,5 +200,19 @@ export type Pins = [
       }
     >
   >,
-  Expect<Same<keyof FileSourceOptions, 'dotfiles' | 'hardLinks' | 'openFileCache' | 'hotReads'>>,
+  Expect<Same<keyof FileSourceOptions, 'dotfiles' | 'hardLinks' | 'openFileCache' | 'hotReads' | 'observer'>>,
+  Expect<
+    Same<
+      SourceObserver,
+      {
+        cacheLookup?(cache: 'open-file' | 'metadata', hit: boolean): void;
+        storeRequest?(operation: string, seconds: number, failed: boolean): void;
+      }
+    >
+  >,
+  Expect<Same<typeof metricsEntry.createMetrics, (options?: MetricsOptions) => Promise<Metrics>>>,
+  Expect<Same<typeof metricsEntry.metricsHandler, (metrics: Metrics) => (req: IncomingMessage, res: ServerResponse) => void>>,
+  Expect<Same<keyof MetricsOptions, 'prefix' | 'ttfbBuckets' | 'storeBuckets'>>,
+  Expect<Same<HandlerOptions['accelRedirect'], string | undefined>>,
+  Expect<Same<HandlerOptions['metrics'], MetricsHooks | undefined>>,
 ];

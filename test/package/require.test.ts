@@ -33,6 +33,7 @@ describe('the package from a CommonJS project', () => {
     ['seekable', 'createHandler'],
     ['seekable/app', 'createApp'],
     ['seekable/engine', 'decide'],
+    ['seekable/metrics', 'createMetrics'],
   ] as const;
 
   // Node 20.19+ and 22.12+ load an ES module through require(); older ones cannot, whatever exports says.

@@ -5,7 +5,7 @@ import { Jail } from './jail.js';
 import { listFiles } from './list-files.js';
 import { OpenFileCache } from './open-file-cache.js';
 import { DescriptorCount, openShared, type SharedFd } from './shared-fd.js';
-import type { ListableSource, ListPage, LookupOptions, Resource } from '../types.js';
+import type { ListableSource, ListPage, LookupOptions, Resource, SourceObserver } from '../types.js';
 
 /** Options of a FileSource: what it serves, and how it keeps files open and reads them. */
 export interface FileSourceOptions {
@@ -32,6 +32,8 @@ export interface FileSourceOptions {
    * disk, or, on a network filesystem, for the network: set false there.
    */
   hotReads?: boolean;
+  /** Told of every lookup that could have been an open-file cache hit, and whether it was (metrics). */
+  observer?: SourceObserver;
 }
 
 /** The open-file cache's limits. */
@@ -56,6 +58,7 @@ export class FileSource implements ListableSource {
   private readonly cache: OpenFileCache | undefined;
   private readonly hot: HotReads | undefined;
   private readonly descriptors = new DescriptorCount();
+  private readonly observer: SourceObserver | undefined;
   /** The folder's absolute path (symlinks not resolved: the same folder named twice may keep two caches). */
   readonly id: string;
 
@@ -70,6 +73,7 @@ export class FileSource implements ListableSource {
     this.hardLinks = options.hardLinks ?? true;
     this.cache = ttl > 0 ? new OpenFileCache(ttl, cached.size ?? 128) : undefined;
     this.hot = (options.hotReads ?? ttl > 0) ? new HotReads() : undefined;
+    this.observer = options.observer;
   }
 
   /**
@@ -88,6 +92,7 @@ export class FileSource implements ListableSource {
   async lookup(key: string, options: LookupOptions = {}): Promise<Resource | undefined> {
     const cache = options.keep === false ? undefined : this.cache;
     const cached = cache?.get(key);
+    if (cache !== undefined) this.observer?.cacheLookup?.('open-file', cached !== undefined);
     if (cached !== undefined) return this.resourceFor(cached, true);
     const real = await this.jail.resolve(key);
     const file = real === undefined ? undefined : await openShared(real, this.descriptors);
