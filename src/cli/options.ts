@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { normalizeBasePath } from '../app/routes.js';
+import { normalizeAccelPrefix } from '../serve/accel-redirect.js';
 import type { ServerLimits } from '../serve/create-server.js';
 import { parseDuration } from '../serve/signing.js';
 import { UsageError } from './usage-error.js';
@@ -17,6 +18,7 @@ serve: serves the videos in <dir> over HTTP with full range and conditional supp
   /media/<path>     the file's bytes (?download=1 to download)
   /api/library      the catalog as JSON
   /healthz          200 ok when the folder can be served
+  /readyz           200 once the library is listed, 503 before it and while shutting down
   stdout carries only the access log, one JSON object per line; everything else (where it
   serves, the scan, warnings, errors) goes to stderr.
 
@@ -43,6 +45,12 @@ Options:
   --tls-cert <pem>  serve HTTPS with this certificate (PEM, its chain after it): HTTP/2 for
                     browsers, HTTP/1.1 for clients that do not offer it (ALPN); needs --tls-key
   --tls-key <pem>   the certificate's private key (PEM, not encrypted)
+  --metrics [<host:port>]   Prometheus metrics: at /metrics on the main port, or alone, on a
+                    listener of its own at <host:port> (needs the prom-client package)
+  --shutdown-timeout <time> on SIGTERM or SIGINT, how long active downloads may take to finish
+                    before they are cut (default 30s); /readyz answers 503 meanwhile
+  --accel-redirect <prefix> let nginx send the bytes: answer allowed requests for files with
+                    X-Accel-Redirect: <prefix>/<path> (see deploy/nginx/)
   --quiet           no access log (stdout stays empty)
   --headers-timeout <time>  time a client has to send its request headers (default 10s)
   --idle-timeout <time>     close connections with nothing moving for this long (default 60s; 0: never)
@@ -70,6 +78,12 @@ export interface ServeConfig {
   limits: ServerLimits;
   /** HTTPS (HTTP/2 with HTTP/1.1 fallback): the PEM files' paths, as given. */
   tls: { certPath: string; keyPath: string } | undefined;
+  /** `--metrics`: served on the main port (no `listen`), or on a listener of their own. */
+  metrics: { listen?: { host: string; port: number } } | undefined;
+  /** How long active responses may go on after SIGTERM/SIGINT before they are cut. */
+  shutdownTimeoutMs: number;
+  /** `--accel-redirect`: the nginx location prefix files are handed over under. */
+  accelRedirect: string | undefined;
 }
 
 export interface SignConfig {
@@ -101,6 +115,9 @@ const OPTIONS = {
   'headers-timeout': { type: 'string', default: '10s' },
   'idle-timeout': { type: 'string', default: '60s' },
   'max-connections': { type: 'string', default: '10000' },
+  metrics: { type: 'string' },
+  'shutdown-timeout': { type: 'string', default: '30s' },
+  'accel-redirect': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -137,7 +154,35 @@ function parseFlags(argv: string[]) {
   }
 }
 
+/**
+ * `--metrics` takes a value only when one is given (`--metrics 127.0.0.1:9100`, `--metrics=...`): a bare
+ * `--metrics` is written `--metrics=` for the parser, which knows no optional values. What follows it
+ * is its value only when it looks like host:port, so `--metrics <dir>` still reads <dir> as the folder.
+ */
+function bareMetrics(argv: string[]): string[] {
+  return argv.map((arg, i) => (arg === '--metrics' && !/^\S*:\d+$/.test(argv[i + 1] ?? '') ? '--metrics=' : arg));
+}
+
+/** `--metrics`'s value: '' for the main port, else host:port ("[::1]:9100" for IPv6). */
+function parseMetrics(value: string | undefined): ServeConfig['metrics'] {
+  if (value === undefined) return undefined;
+  if (value === '') return {};
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
+  const port = Number(m?.[3]);
+  if (m === null || port > 65535) throw new UsageError(`--metrics takes host:port (127.0.0.1:9100, [::1]:9100) or nothing, not '${value}'`);
+  return { listen: { host: m[1] ?? m[2]!, port } };
+}
+
+/** What 0 means for the durations that take it. */
+const ZERO = {
+  'headers-timeout': '',
+  'idle-timeout': ' (0: never)',
+  'file-cache': ' (0: never)',
+  'shutdown-timeout': ' (0: cut at once)',
+} as const;
+
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig | 'help' {
+  argv = bareMetrics(argv);
   checkFlags(argv);
   const { values, positionals } = parseFlags(argv);
   if (values.help) return 'help';
@@ -161,10 +206,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeC
   }
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${values.port}'`);
-  const seconds = (flag: 'headers-timeout' | 'idle-timeout' | 'file-cache', min: number) => {
+  const seconds = (flag: 'headers-timeout' | 'idle-timeout' | 'file-cache' | 'shutdown-timeout', min: number) => {
     const value = parseDuration(values[flag]);
     if (value === undefined || value < min)
-      throw new UsageError(`--${flag} must be a duration like 10s or 2m${min > 0 ? '' : ' (0: never)'}, not '${values[flag]}'`);
+      throw new UsageError(`--${flag} must be a duration like 10s or 2m${min > 0 ? '' : ZERO[flag]}, not '${values[flag]}'`);
     return value * 1000;
   };
   const maxConnections = Number(values['max-connections']);
@@ -189,6 +234,16 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeC
       true,
     );
   }
+  const metrics = parseMetrics(values.metrics);
+  if (metrics !== undefined && workers > 1) {
+    throw new UsageError('--metrics counts one process: use it with --workers 1 (run one node per core behind a proxy instead)');
+  }
+  let accelRedirect: string | undefined;
+  try {
+    accelRedirect = values['accel-redirect'] === undefined ? undefined : normalizeAccelPrefix(values['accel-redirect']);
+  } catch {
+    throw new UsageError(`--accel-redirect must be a path like /_seekable (an nginx internal location), not '${values['accel-redirect']}'`);
+  }
   return {
     command,
     root: path.resolve(target),
@@ -209,5 +264,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeC
       maxConnections,
     },
     tls: certPath === undefined || keyPath === undefined ? undefined : { certPath: path.resolve(certPath), keyPath: path.resolve(keyPath) },
+    metrics,
+    shutdownTimeoutMs: seconds('shutdown-timeout', 0),
+    accelRedirect,
   };
 }

@@ -1,9 +1,12 @@
 import cluster from 'node:cluster';
 import type { Stats } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import { createApp } from '../app/app.js';
+import { metricsHandler } from '../metrics/handler.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { progressReporter } from '../app/progress.js';
 import { withAccessLog } from '../serve/access-log.js';
 import { createMediaServer, createSecureMediaServer, type TlsCredentials } from '../serve/create-server.js';
@@ -96,11 +99,23 @@ function startServer(listener: Parameters<typeof createMediaServer>[0], config: 
   };
 }
 
+/** `--metrics`: a Metrics, or a UsageError saying what to install when prom-client is not there. */
+async function startMetrics(config: ServeConfig): Promise<Metrics | undefined> {
+  if (config.metrics === undefined) return undefined;
+  try {
+    return await createMetrics();
+  } catch (err) {
+    throw new UsageError(`--metrics: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 /** `seekable serve` in this process: alone, or as one worker of `--workers N`. */
 export async function serve(config: ServeConfig): Promise<void> {
   if (config.secrets.length > 0) tell('seekable: signed links required for file bytes');
   await checkFolder(config.root);
   const tls = config.tls && (await loadTls(config.tls));
+  const metrics = await startMetrics(config);
+  const metricsAt = config.metrics?.listen;
   const app = createApp({
     root: config.root,
     basePath: config.basePath,
@@ -110,12 +125,31 @@ export async function serve(config: ServeConfig): Promise<void> {
     cacheDir: config.cacheDir,
     posters: config.posters,
     secrets: config.secrets,
+    accelRedirect: config.accelRedirect,
+    metrics,
+    metricsRoute: metricsAt === undefined,
     // One worker reports the scan; every worker scans (each has its own catalog, sharing the cache file).
     onScanProgress: cluster.isPrimary || cluster.worker?.id === 1 ? progressReporter(process.stderr, tell) : undefined,
   });
-  const listener = config.quiet ? app : withAccessLog(app, accessLogToStdout());
+  let draining = false;
+  const served = config.quiet ? app : withAccessLog(app, accessLogToStdout());
+  // While draining, a request that still arrives on an open keep-alive connection is answered, with
+  // `Connection: close`: a proxy's pooled connection would otherwise carry requests to a stopping node
+  // for as long as it kept being reused.
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    if (draining) res.shouldKeepAlive = false;
+    served(req, res);
+  };
   const { server, closeIdle, closeAll } = startServer(listener, config, tls);
   await listen(server, config.host, config.port, process.env);
+  const metricsServer = metrics && metricsAt && createMediaServer(metricsHandler(metrics));
+  if (metricsServer) {
+    await listen(metricsServer, metricsAt!.host, metricsAt!.port, process.env);
+    const bound = metricsServer.address();
+    tell(
+      `seekable: metrics at http://${metricsAt!.host.includes(':') ? `[${metricsAt!.host}]` : metricsAt!.host}:${typeof bound === 'object' && bound !== null ? bound.port : metricsAt!.port}/metrics`,
+    );
+  }
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   // With workers, the primary says where once; a worker says nothing of its own.
@@ -123,20 +157,37 @@ export async function serve(config: ServeConfig): Promise<void> {
   // The pages serve what is known while the first scan runs; a failed scan is one line, not a crash.
   app.catalog.refresh().catch((err: unknown) => tell(`seekable: scanning failed: ${err instanceof Error ? err.message : err}`));
 
-  let stopping = false;
+  /*
+   * A graceful stop: stop accepting connections, turn not ready (/readyz: 503, for the load balancers
+   * that still ask on a kept connection), close the idle connections and, as each response ends, the
+   * one it was on; let the responses in flight finish for up to --shutdown-timeout, then cut what is
+   * left. The process exits 0 once every connection is closed: a stop that went as designed.
+   */
   const stop = (signal: string) => {
-    if (stopping) {
+    if (draining) {
       // A second signal: the user means it. A worker gets two as a matter of course (Ctrl-C reaches
       // the whole process group, then the primary passes SIGTERM on), so only the primary gives up.
       if (cluster.isPrimary) process.exit(1);
       return;
     }
-    stopping = true;
-    if (cluster.isPrimary) tell(`seekable: ${signal}, closing`);
-    server.close(() => process.exit(0));
+    draining = true;
+    app.drain();
+    const seconds = config.shutdownTimeoutMs / 1000;
+    if (cluster.isPrimary) tell(`seekable: ${signal}, closing (responses in flight have ${seconds}s to finish)`);
+    server.close(() => {
+      app.close();
+      metrics?.close();
+      process.exit(0);
+    });
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     closeIdle();
-    // Viewers mid-stream would hold the close forever: give them a moment, then cut them.
-    setTimeout(closeAll, 2000).unref();
+    // A keep-alive connection turns idle when its response ends; nothing tells the server, so look.
+    setInterval(closeIdle, 100).unref();
+    setTimeout(() => {
+      tell(`seekable: ${seconds}s are up, cutting the responses still in flight`);
+      closeAll();
+    }, config.shutdownTimeoutMs).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

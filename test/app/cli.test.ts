@@ -44,6 +44,22 @@ describe('seekable CLI', () => {
       /^seekable: --base-path must be a path like \/videos, with no "\." or "\.\." in it, not '\/a\/\.\.\/b'\n$/,
     ],
     ['a bad --max-connections', ['serve', '.', '--max-connections', '0'], /^seekable: --max-connections must be a whole number above 0/],
+    [
+      'a bad --metrics address',
+      ['serve', '.', '--metrics=localhost:99999'],
+      /^seekable: --metrics takes host:port \(127\.0\.0\.1:9100, \[::1\]:9100\) or nothing, not 'localhost:99999'\n$/,
+    ],
+    ['--metrics with --workers 2', ['serve', '.', '--metrics', '--workers', '2'], /^seekable: --metrics counts one process: use it with --workers 1/],
+    [
+      'a bad --accel-redirect',
+      ['serve', '.', '--accel-redirect', '/a/../b'],
+      /^seekable: --accel-redirect must be a path like \/_seekable \(an nginx internal location\), not '\/a\/\.\.\/b'\n$/,
+    ],
+    [
+      'a bad --shutdown-timeout',
+      ['serve', '.', '--shutdown-timeout', 'soon'],
+      /^seekable: --shutdown-timeout must be a duration like 10s or 2m \(0: cut at once\), not 'soon'\n$/,
+    ],
   ];
   // Mistakes in how the command was typed: the problem, then where the options are told.
   const help = "Run 'seekable --help' for the options.";
@@ -131,9 +147,12 @@ describe('seekable CLI', () => {
       }
       // stderr: the lines for people, and nothing else (no warning, no stack trace).
       for (const line of p.err().trimEnd().split('\n')) {
-        assert.match(line, new RegExp(`^seekable: (serving .* at http://|\\d+ media files scanned|${signal}, closing$)`));
+        assert.match(
+          line,
+          new RegExp(`^seekable: (serving .* at http://|\\d+ media files scanned|${signal}, closing \\(responses in flight have 30s to finish\\)$)`),
+        );
       }
-      assert.match(p.err(), new RegExp(`\nseekable: ${signal}, closing\n$`));
+      assert.match(p.err(), new RegExp(`\nseekable: ${signal}, closing \\(responses in flight have 30s to finish\\)\n$`));
       // stdout: the access log alone, one JSON object per request.
       assert.deepEqual(
         accessLog(p.out()).map((e) => [e.method, e.path, e.status, e.range]),

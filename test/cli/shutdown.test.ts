@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startCli } from '../support/cli.js';
+import { request } from '../support/http.js';
+
+const SIZE = 32 * 1024 * 1024; // more than loopback's socket buffers: a client that stops reading holds its response open
+
+/** A GET on a fresh connection whose body is not read until `resume()`: it stays in flight meanwhile. */
+async function heldDownload(port: number, file: string) {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.pause();
+  socket.write(`GET /media/${file} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  let received = 0;
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(received)));
+  return {
+    /** Reads everything from now on; resolves with the bytes received (headers included) when the connection closes. */
+    resume(): Promise<number> {
+      socket.on('data', (chunk: Buffer) => (received += chunk.length));
+      socket.resume();
+      return closed;
+    },
+    destroy: () => socket.destroy(),
+  };
+}
+
+/** Status and body of a GET on `agent`'s kept connection, or the error's code. */
+function getOn(agent: http.Agent, url: string): Promise<{ status: number; body: string; connection?: string } | string> {
+  return new Promise((resolve) => {
+    http
+      .get(url, { agent }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body, connection: res.headers.connection }));
+      })
+      .on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
+/** Polls /readyz until it answers 200 (the first scan is over) or 10 s have passed; the last status. */
+async function readyStatus(url: string): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  let status = (await request(url)).status;
+  while (status !== 200 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    status = (await request(url)).status;
+  }
+  return status;
+}
+
+describe('seekable serve: readiness and a graceful stop', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'seekable-shutdown-'));
+    await writeFile(path.join(dir, 'big.mp4'), randomBytes(SIZE));
+    await writeFile(path.join(dir, 'small.mp4'), 'small');
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('SIGTERM: not ready, no new connections, a download in flight finishes, a stalled one is cut at --shutdown-timeout, exit 0', async () => {
+    const p = startCli(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--quiet', '--shutdown-timeout', '3s']);
+    try {
+      const [, base, port] = await p.waitForStderr(/at (http:\/\/127\.0\.0\.1:(\d+))\/\n/);
+      assert.equal(await readyStatus(`${base}/readyz`), 200);
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const kept = await getOn(agent, `${base}/readyz`);
+      assert.deepEqual(kept, { status: 200, body: 'ready\n', connection: 'keep-alive' });
+
+      const finishing = await heldDownload(Number(port), 'big.mp4');
+      const stalled = await heldDownload(Number(port), 'big.mp4');
+      const stoppedAt = Date.now();
+      p.child.kill('SIGTERM');
+      await p.waitForStderr(/SIGTERM, closing \(responses in flight have 3s to finish\)\n/);
+
+      // A kept connection still gets answers, saying not ready and closing the connection after them.
+      const draining = await getOn(agent, `${base}/readyz`);
+      if (typeof draining !== 'string') assert.deepEqual(draining, { status: 503, body: 'shutting down\n', connection: 'close' });
+      else assert.equal(draining, 'ECONNRESET'); // the server closed it as idle first: also not a request served
+      // No new connection is accepted.
+      assert.equal(await getOn(new http.Agent(), `${base}/readyz`), 'ECONNREFUSED');
+
+      // The download that reads on gets every byte; the one that does not is cut when the time is up.
+      const finished = await finishing.resume();
+      assert.ok(finished > SIZE, `finished with ${finished} bytes`);
+      // The process waits for the stalled one until the time is up, cuts it, and exits.
+      assert.equal(await p.exited, 0);
+      assert.ok(Date.now() - stoppedAt >= 2900, 'exited before --shutdown-timeout');
+      const cut = await stalled.resume(); // what the kernel still held, then the end
+      assert.ok(cut < SIZE, `the stalled download got ${cut} bytes`);
+      assert.match(p.err(), /3s are up, cutting the responses still in flight\n$/);
+      agent.destroy();
+    } finally {
+      p.child.kill('SIGKILL'); // only if a failure above left it running
+    }
+  });
+
+  it('with nothing in flight, SIGTERM exits at once, well before --shutdown-timeout', async () => {
+    const p = startCli(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--quiet']);
+    try {
+      const [, base] = await p.waitForStderr(/at (http:\/\/127\.0\.0\.1:\d+)\/\n/);
+      assert.equal((await request(`${base}/media/small.mp4`)).status, 200);
+      const stoppedAt = Date.now();
+      p.child.kill('SIGTERM');
+      assert.equal(await p.exited, 0);
+      assert.ok(Date.now() - stoppedAt < 10_000);
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+  });
+
+  it('--metrics: /metrics on the main port; --metrics host:port: on a listener of its own, and not on the main port', async () => {
+    const main = startCli(['serve', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--quiet', '--metrics']);
+    const own = startCli(['serve', '--metrics', '127.0.0.1:0', dir, '--port', '0', '--cache-dir', path.join(dir, '.cache'), '--quiet']);
+    try {
+      const [, base] = await main.waitForStderr(/at (http:\/\/127\.0\.0\.1:\d+)\/\n/);
+      await request(`${base}/media/small.mp4`);
+      const scraped = (await request(`${base}/metrics`)).body.toString();
+      assert.match(scraped, /^seekable_requests_total\{route="media",method="GET",status="200"\} 1$/m);
+
+      const [, metricsUrl] = await own.waitForStderr(/metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)\n/);
+      const [, ownBase] = await own.waitForStderr(/at (http:\/\/127\.0\.0\.1:\d+)\/\n/);
+      assert.equal((await request(`${ownBase}/metrics`)).status, 404);
+      const alone = await request(metricsUrl!);
+      assert.equal(alone.status, 200);
+      assert.match(alone.body.toString(), /^seekable_requests_total\{route="metrics",method="GET",status="404"\} 1$/m);
+    } finally {
+      main.child.kill('SIGTERM');
+      own.child.kill('SIGTERM');
+    }
+    assert.equal(await main.exited, 0);
+    assert.equal(await own.exited, 0);
+  });
+});
