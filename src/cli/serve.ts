@@ -68,21 +68,36 @@ function servingMessage(config: ServeConfig, port: number): string {
 
 /**
  * The server `seekable serve` listens with: node:http, or with TLS node:http2 with HTTP/1.1 fallback,
- * and how to close its connections when it stops. node:http2 has no closeIdleConnections: its
+ * how to close its connections when it stops, and `closed()`, which resolves once the server has
+ * stopped and every connection it had has closed. node:http2 has no closeIdleConnections: its
  * sessions are told to close (GOAWAY: the streams in flight finish, no new ones start), and every
  * socket it accepted is cut when the time is up.
  */
 function startServer(listener: Parameters<typeof createMediaServer>[0], config: ServeConfig, tls: TlsCredentials | undefined) {
-  if (tls === undefined) {
-    const server = createMediaServer(listener, config.limits);
-    return { server, closeIdle: () => server.closeIdleConnections(), closeAll: () => server.closeAllConnections() };
-  }
-  const server = createSecureMediaServer(tls, listener, config.limits);
+  const server = tls === undefined ? createMediaServer(listener, config.limits) : createSecureMediaServer(tls, listener, config.limits);
+  // Per connection, not per request: a keep-alive connection carries many.
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
+  /**
+   * The server says it is closed as its last connection starts closing; that connection's response
+   * closes (and writes its access log line) on the socket's 'close', which comes a turn later: wait
+   * for every socket's, listening after the response's own listener.
+   */
+  const closed = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => {
+        let left = sockets.size;
+        if (left === 0) resolve();
+        for (const socket of sockets) socket.once('close', () => --left === 0 && resolve());
+      });
+    });
+  if (tls === undefined) {
+    const http = server as ReturnType<typeof createMediaServer>;
+    return { server, closed, closeIdle: () => http.closeIdleConnections(), closeAll: () => http.closeAllConnections() };
+  }
   const sessions = new Set<ServerHttp2Session>();
   server.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
@@ -90,6 +105,7 @@ function startServer(listener: Parameters<typeof createMediaServer>[0], config: 
   });
   return {
     server,
+    closed,
     closeIdle: () => {
       for (const session of sessions) session.close();
     },
@@ -140,7 +156,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     if (draining) res.shouldKeepAlive = false;
     served(req, res);
   };
-  const { server, closeIdle, closeAll } = startServer(listener, config, tls);
+  const { server, closed, closeIdle, closeAll } = startServer(listener, config, tls);
   await listen(server, config.host, config.port, process.env);
   const metricsServer = metrics && metricsAt && createMediaServer(metricsHandler(metrics));
   if (metricsServer) {
@@ -174,7 +190,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     app.drain();
     const seconds = config.shutdownTimeoutMs / 1000;
     if (cluster.isPrimary) tell(`seekable: ${signal}, closing (responses in flight have ${seconds}s to finish)`);
-    server.close(() => {
+    void closed().then(() => {
       app.close();
       metrics?.close();
       process.exit(0);
