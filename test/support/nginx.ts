@@ -144,7 +144,7 @@ export async function startNode(root: string, cacheDir: string, args: readonly s
  * deploy/nginx/seekable.conf in front of `nodes` (two: the file names two), listening on a free
  * loopback port, its cache in `dir`.
  */
-export async function startFront(dir: string, nodes: readonly SeekableNode[]) {
+export async function startFront(dir: string, nodes: readonly { port: number }[]) {
   const port = await freePort();
   const site = await deployConfig('seekable.conf', [
     ['server 127.0.0.1:8081', `server 127.0.0.1:${nodes[0]!.port}`],
