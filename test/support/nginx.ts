@@ -5,8 +5,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { type RunningCli, repo, startCli } from './cli.js';
 
+/** nginx's binary: on the PATH, or where Debian puts it (/usr/sbin is not on every user's PATH). */
+const NGINX = ['nginx', '/usr/sbin/nginx'].find((binary) => spawnSync(binary, ['-v']).status === 0);
+
 /** Tests that need nginx skip, saying why, without it. */
-export const nginxMissing = spawnSync('nginx', ['-v']).status === 0 ? false : 'nginx is not installed (apt-get install nginx)';
+export const nginxMissing = NGINX === undefined ? 'nginx is not installed (apt-get install nginx)' : false;
 
 /**
  * A file of deploy/nginx/ with its ports and paths changed, and nothing else: each `[from, to]` is a
@@ -72,7 +75,7 @@ http {
 }
 `,
   );
-  const child = spawn('nginx', ['-p', prefix, '-c', conf, '-e', errorLog, '-g', `daemon off; pid ${prefix}/nginx.pid;`], {
+  const child = spawn(NGINX ?? 'nginx', ['-p', prefix, '-c', conf, '-e', errorLog, '-g', `daemon off; pid ${prefix}/nginx.pid;`], {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true, // its own process group: stopping it takes its workers along
   });
