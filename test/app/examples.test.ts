@@ -47,6 +47,15 @@ describe('examples/', () => {
     });
   }
 
+  it('metrics.ts counts what it serves, and answers /metrics', async () => {
+    await runExample('metrics.ts', async (url) => {
+      assert.equal((await request(url, { headers: { Range: 'bytes=0-7' } })).status, 206);
+      const scraped = (await request(new URL('/metrics', url).href)).body.toString();
+      assert.match(scraped, /^seekable_requests_total\{route="media",method="GET",status="206"\} 1$/m);
+      assert.match(scraped, /^seekable_responses_total\{kind="range"\} 1$/m);
+    });
+  });
+
   it('node-http2.ts serves a 206 over HTTP/2 with TLS', { skip: opensslMissing }, async () => {
     const cert = await selfSignedCertificate();
     try {
