@@ -199,6 +199,25 @@ describe('metrics on createHandler, and metricsHandler on a listener of its own'
     assert.equal(post.headers.allow, 'GET, HEAD');
   });
 
+  it('a metric whose collection fails gets a 500 saying so, not a crash', async () => {
+    const own = await createMetrics();
+    const prom = await import('prom-client');
+    new prom.Gauge({
+      name: 'broken',
+      help: 'throws when collected',
+      registers: [own.registry],
+      collect() {
+        throw new Error('cannot read the gauge');
+      },
+    });
+    const server = await startServer(metricsHandler(own));
+    servers.push(server);
+    const r = await request(server.url);
+    assert.equal(r.status, 500);
+    assert.equal(r.body.toString(), 'metrics could not be collected: cannot read the gauge\n');
+    own.close();
+  });
+
   it('a closed Metrics has nothing left to report', async () => {
     const own = await createMetrics({ prefix: 'own_' });
     own.failed(new Error('x'));
