@@ -1,7 +1,6 @@
 import cluster from 'node:cluster';
 import type { Stats } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import { createApp } from '../app/app.js';
@@ -148,14 +147,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     onScanProgress: cluster.isPrimary || cluster.worker?.id === 1 ? progressReporter(process.stderr, tell) : undefined,
   });
   let draining = false;
-  const served = config.quiet ? app : withAccessLog(app, accessLogToStdout());
-  // While draining, a request that still arrives on an open keep-alive connection is answered, with
-  // `Connection: close`: a proxy's pooled connection would otherwise carry requests to a stopping node
-  // for as long as it kept being reused.
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    if (draining) res.shouldKeepAlive = false;
-    served(req, res);
-  };
+  const listener = config.quiet ? app : withAccessLog(app, accessLogToStdout());
   const { server, closed, closeIdle, closeAll } = startServer(listener, config, tls);
   await listen(server, config.host, config.port, process.env);
   const metricsServer = metrics && metricsAt && createMediaServer(metricsHandler(metrics));
@@ -175,9 +167,11 @@ export async function serve(config: ServeConfig): Promise<void> {
 
   /*
    * A graceful stop: stop accepting connections, turn not ready (/readyz: 503, for the load balancers
-   * that still ask on a kept connection), close the idle connections and, as each response ends, the
-   * one it was on; let the responses in flight finish for up to --shutdown-timeout, then cut what is
-   * left. The process exits 0 once every connection is closed: a stop that went as designed.
+   * that still ask), close the idle connections and, within 100 ms of its response's end, each kept
+   * connection (a proxy that sends a request on one as it closes gets an error and retries it on another
+   * node, as nginx's proxy_next_upstream does); let the responses in flight finish for up to
+   * --shutdown-timeout, then cut what is left. The process exits 0 once every connection is closed:
+   * a stop that went as designed.
    */
   const stop = (signal: string) => {
     if (draining) {
