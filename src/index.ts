@@ -11,7 +11,7 @@ export type { SendOptions } from './serve/plan-for.js';
 export { signQuery, verifyQuery, type SignOptions, type Verdict } from './serve/signing.js';
 export { FileSource, type FileSourceOptions } from './source/file/file-source.js';
 export { openFile } from './source/file/file-resource.js';
-export { isSafeKey } from './source/file/jail.js';
+export { isSafeKey } from './source/keys.js';
 export { bufferResource } from './source/buffer-resource.js';
 export { listAll } from './source/list-all.js';
 export { ChangedError, ShortReadError } from './source/errors.js';

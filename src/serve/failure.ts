@@ -1,4 +1,5 @@
 import { type Plan, textPlan } from '../http/decide.js';
+import { StoreRefusedError, StoreUnavailableError } from '../source/errors.js';
 
 /** Where doors report failures unless told otherwise. */
 export const defaultLog = (line: string) => console.error(line);
@@ -18,9 +19,15 @@ export function isAbort(err: unknown): boolean {
 /**
  * The answer to a failure before any header went out, the same at every door. Running out of
  * descriptors is 503 with Retry-After: the server recovers by itself as connections close, and a
- * player that retries a second later gets its bytes. Anything else is a short 500, no details.
+ * player that retries a second later gets its bytes. A store that cannot answer now is 503 with the
+ * wait it asked for; a store that refuses us is 502 (RFC 9110 §15.6.3: a gateway got an invalid answer
+ * upstream; the fix is ours, so retrying does not help). Anything else is a short 500, no details.
  */
 export function failurePlan(err: unknown): Plan {
+  if (err instanceof StoreUnavailableError) {
+    return textPlan(503, 'Service Unavailable: the store did not answer', { 'Retry-After': String(err.retryAfter) });
+  }
+  if (err instanceof StoreRefusedError) return textPlan(502, 'Bad Gateway: the store refused the request');
   return EXHAUSTED.has(codeOf(err))
     ? textPlan(503, 'Service Unavailable: too many open files', { 'Retry-After': '1' })
     : textPlan(500, 'Internal Server Error');

@@ -63,13 +63,14 @@ export function handlerOver(source: Source, options: HandlerOptions, responder: 
       return;
     }
     const { pathname, query } = splitUrl(url);
-    findTarget(source, pathname, query, secrets)
-      .then(({ refused, target }) => {
+    // Once more at most: when the first read finds the object replaced since its lookup was kept.
+    const answer = (retry: boolean): Promise<void> =>
+      findTarget(source, pathname, query, secrets).then(({ refused, target }) => {
         if (refused !== undefined) return responder.sendPlan(req, res, refused);
         if (target.resource === undefined && next !== undefined) return next();
-        return responder.respond(req, res, target);
-      })
-      .catch((err: unknown) => responder.fail(req, res, err));
+        return responder.respond(req, res, target, retry ? () => answer(false) : undefined);
+      });
+    answer(true).catch((err: unknown) => responder.fail(req, res, err));
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plan } from '../http/decide.js';
+import { ChangedError } from '../source/errors.js';
 import { BufferPool } from './buffer-pool.js';
 import { defaultLog, failurePlan, isAbort, logFailure } from './failure.js';
 import { NodeBodyWriter } from './node-writer.js';
@@ -26,11 +27,16 @@ export class Responder {
 
   /**
    * Answers one request for one target and releases its resource. Never throws: an error before the
-   * headers gives a short 500 (503 when out of descriptors) and one log line; after them the
-   * connection is cut, since the bytes already promised can no longer be delivered.
+   * headers gives a short 500 (503 when out of descriptors, 502/503 for a store) and one log line;
+   * after them the connection is cut, since the bytes already promised can no longer be delivered.
+   *
+   * `again`, when given, is how the door answers afresh: called instead of failing when the resource
+   * turned out to be another version at its first read (a store's object replaced since a kept
+   * lookup), before any header went out, so the viewer gets the new version rather than an error.
    */
-  async respond(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+  async respond(req: IncomingMessage, res: ServerResponse, target: Target, again?: () => Promise<void>): Promise<void> {
     const { resource } = target;
+    let changed = false;
     try {
       const plan = planFor({ method: req.method ?? 'GET', headers: req.headers }, target, this.options);
       const { body } = plan;
@@ -38,10 +44,12 @@ export class Responder {
       if (req.socket.destroyed) return; // on HTTP/2 a proxy, whose `destroyed` is the stream's
       await sendBody(body, resource, new NodeBodyWriter(req, res, plan.status, plan.headers), this.buffers);
     } catch (err) {
-      this.fail(req, res, err);
+      changed = again !== undefined && err instanceof ChangedError && !res.headersSent;
+      if (!changed) this.fail(req, res, err);
     } finally {
       resource?.release();
     }
+    if (changed) await again!();
   }
 
   /** Sends a plan that needs no source (no body, or a short text; HEAD gets the headers only). */

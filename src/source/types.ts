@@ -37,6 +37,11 @@ export interface Source {
    * source has one; undefined when it has none or the key is not one it would serve.
    */
   localPath?(key: string): Promise<string | undefined>;
+  /**
+   * A URL where tools that read over HTTP (ffmpeg) can fetch the key's bytes with ranges, for a source
+   * without local paths (a store's presigned URL); undefined when it has none for this key.
+   */
+  urlFor?(key: string): Promise<string | undefined>;
   /** Lets go of what the source keeps between lookups (open descriptors, timers). Idempotent. */
   close?(): void;
 }
@@ -72,6 +77,11 @@ export interface ListableSource extends Source {
  * been closed, so a plan is always served from the bytes it was decided on.
  */
 export interface Resource extends Representation {
+  /**
+   * A URL where the same bytes are served directly (a store's presigned URL, in redirect mode): doors
+   * then answer GET and HEAD with a 307 to it, and the store carries the bytes.
+   */
+  readonly location?: string;
   /**
    * Reads bytes `start` to `end` (inclusive) in order: the one way to read that every source has (a
    * file reads by pread, a store by one ranged request). Nothing is read before the first read().

@@ -168,6 +168,7 @@ export type Pins = [
         readonly id?: string;
         lookup(key: string, options?: LookupOptions): Promise<Resource | undefined>;
         localPath?(key: string): Promise<string | undefined>;
+        urlFor?(key: string): Promise<string | undefined>;
         close?(): void;
       }
     >
@@ -175,7 +176,17 @@ export type Pins = [
   Expect<Same<ListableSource, Source & { list(prefix: string, options?: { cursor?: string; limit?: number }): Promise<ListPage> }>>,
   Expect<Same<ListedFile, { key: string; size: number; mtimeMs: number; etag?: string }>>,
   Expect<Same<ListPage, { files: ListedFile[]; next?: string }>>,
-  Expect<Same<Resource, Representation & { readRange(start: number, end: number): RangeReader; checkUnchanged?(): Promise<void>; release(): void }>>,
+  Expect<
+    Same<
+      Resource,
+      Representation & {
+        readonly location?: string;
+        readRange(start: number, end: number): RangeReader;
+        checkUnchanged?(): Promise<void>;
+        release(): void;
+      }
+    >
+  >,
   Expect<
     Same<
       RangeReader,

@@ -1,0 +1,63 @@
+/** A real S3-protocol server (s3rver) on a loopback port, started by a test, with a bucket in a temp dir. */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+import { S3Source, type S3SourceOptions } from '../../src/source/s3/s3-source.js';
+
+/** s3rver's fixed credentials. */
+export const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+export const BUCKET = 'videos';
+
+export interface TestStore {
+  /** "http://127.0.0.1:<port>" */
+  endpoint: string;
+  port: number;
+  bucket: string;
+  /** A client of the test's own, for putting and deleting objects. */
+  client: S3Client;
+  put(key: string, body: Buffer | string, contentType?: string): Promise<void>;
+  remove(key: string): Promise<void>;
+  /** Puts every file under a folder, keyed by its relative path under `prefix`. */
+  putFolder(dir: string, prefix?: string): Promise<void>;
+  /** An S3Source on this store (at `endpoint`, or through a proxy of the test's at another). */
+  source(options?: Partial<S3SourceOptions>): S3Source;
+  close(): Promise<void>;
+}
+
+/** Starts s3rver on 127.0.0.1 with the bucket `videos`. */
+export async function startStore(): Promise<TestStore> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'seekable-s3-'));
+  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: BUCKET }] });
+  const { port } = (await server.run()) as { port: number };
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS });
+  const put = async (key: string, body: Buffer | string, contentType?: string) => {
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: contentType }));
+  };
+  return {
+    endpoint,
+    port,
+    bucket: BUCKET,
+    client,
+    put,
+    remove: async (key) => {
+      await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    },
+    putFolder: async (dir, prefix = '') => {
+      for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        const file = path.join(entry.parentPath, entry.name);
+        await put(prefix + path.relative(dir, file).split(path.sep).join('/'), await readFile(file));
+      }
+    },
+    source: (options = {}) =>
+      new S3Source({ bucket: BUCKET, endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS, ...options }),
+    close: async () => {
+      client.destroy();
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
