@@ -2,7 +2,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { S3Source, type S3SourceOptions } from '../../src/source/s3/s3-source.js';
 
@@ -35,6 +35,15 @@ export async function startStore(): Promise<TestStore> {
   const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS });
   const put = async (key: string, body: Buffer | string, contentType?: string) => {
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: contentType }));
+    // s3rver answers a PUT before its file is all on disk (a HEAD right after can report a shorter
+    // size under the new ETag): wait until the store says the whole object is there.
+    const size = Buffer.byteLength(body);
+    for (let tries = 0; tries < 200; tries++) {
+      const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+      if (head.ContentLength === size) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`s3rver did not finish writing ${key}`);
   };
   return {
     endpoint,

@@ -2,8 +2,8 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import type { ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
-import { ChangedError } from '../errors.js';
+import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { ChangedError, StoreUnavailableError } from '../errors.js';
 import { isSafeKey } from '../keys.js';
 import type { ListableSource, ListPage, LookupOptions, RangeReader, Resource } from '../types.js';
 import { MetadataCache } from './metadata-cache.js';
@@ -11,10 +11,13 @@ import { loadPresigner, loadSdk, type S3Sdk } from './sdk.js';
 import { storeError } from './store-errors.js';
 import { StoreRangeReader } from './store-range-reader.js';
 
+/** The kinds of request an S3 source makes of its store. */
+export type StoreOperation = 'head' | 'get' | 'list' | 'presign';
+
 /** What an S3 source reports as it works, for metrics: one call per store request and per lookup. */
 export interface S3Observer {
   /** A request to the store ended: which, how long it took, and how ("ok", or the error's name). */
-  storeRequest?(operation: 'head' | 'get' | 'list' | 'presign', seconds: number, outcome: string): void;
+  storeRequest?(operation: StoreOperation, seconds: number, outcome: string): void;
   /** A lookup was answered from the metadata cache (true) or needed a HEAD (false). */
   metadataCache?(hit: boolean): void;
 }
@@ -48,7 +51,7 @@ export interface S3SourceOptions {
   firstByteTimeout?: number;
   /** Ms a body may stay silent while bytes are awaited before the connection is reopened (default 10 s). */
   stallTimeout?: number;
-  /** Attempts per store request, the SDK's retries with backoff included (default 2: a viewer waits for each). */
+  /** Attempts per store request that gets no answer at all (default 2); an answer, even an error, is never asked again. */
   maxAttempts?: number;
   /**
    * Redirect mode: lookups carry a presigned URL valid for this many seconds, and doors answer media
@@ -117,22 +120,17 @@ export class S3Source implements ListableSource {
 
   async list(prefix: string, options: { cursor?: string; limit?: number } = {}): Promise<ListPage> {
     const { sdk, client } = await this.ready();
-    const started = performance.now();
-    let page: ListObjectsV2CommandOutput;
-    try {
-      page = await client.send(
+    const page = await this.send('list', `s3://${this.options.bucket}/${this.prefix}${prefix}`, (abortSignal) =>
+      client.send(
         new sdk.ListObjectsV2Command({
           Bucket: this.options.bucket,
           Prefix: this.prefix + prefix,
           ContinuationToken: options.cursor,
           MaxKeys: options.limit,
         }),
-      );
-      this.observe('list', started, 'ok');
-    } catch (err) {
-      this.observe('list', started, (err as Error).name);
-      throw storeError(err, `s3://${this.options.bucket}/${this.prefix}${prefix}`);
-    }
+        { abortSignal },
+      ),
+    );
     const files = [];
     for (const object of page.Contents ?? []) {
       const key = object.Key?.slice(this.prefix.length);
@@ -164,7 +162,7 @@ export class S3Source implements ListableSource {
   }
 
   private resource(key: string, head: Head, location: string | undefined): Resource {
-    const what = `s3://${this.options.bucket}/${this.prefix}${key}`;
+    const what = this.name(key);
     const limits = { stallMs: this.options.stallTimeout ?? 10_000, resumes: 3 };
     return {
       size: head.size,
@@ -180,35 +178,33 @@ export class S3Source implements ListableSource {
 
   private async head(key: string): Promise<Head | undefined> {
     const { sdk, client } = await this.ready();
-    const started = performance.now();
+    let out: HeadObjectCommandOutput;
     try {
-      const out = await this.withFirstByteTimeout((abortSignal) =>
+      out = await this.send('head', this.name(key), (abortSignal) =>
         client.send(new sdk.HeadObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }), { abortSignal }),
       );
-      this.observe('head', started, 'ok');
-      if (out.ContentLength === undefined || out.ETag === undefined) return undefined;
-      const contentType = out.ContentType?.split(';')[0]?.trim().toLowerCase() ?? '';
-      return {
-        size: out.ContentLength,
-        mtimeMs: out.LastModified?.getTime() ?? 0,
-        etag: out.ETag,
-        contentType: GENERIC_TYPES.has(contentType) ? undefined : out.ContentType,
-      };
     } catch (err) {
-      this.observe('head', started, (err as Error).name);
-      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
-      throw storeError(err, `s3://${this.options.bucket}/${this.prefix}${key}`);
+      if (err instanceof ChangedError) return undefined; // 404: no such key
+      throw err;
     }
+    if (out.ContentLength === undefined || out.ETag === undefined) return undefined;
+    const contentType = out.ContentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+    return {
+      size: out.ContentLength,
+      mtimeMs: out.LastModified?.getTime() ?? 0,
+      etag: out.ETag,
+      contentType: GENERIC_TYPES.has(contentType) ? undefined : out.ContentType,
+    };
   }
 
   /** One ranged GET of the version looked up; see StoreRangeReader for how its body is read. */
   private async get(key: string, head: Head, start: number, end: number, signal: AbortSignal): Promise<Readable> {
     const { sdk, client } = await this.ready();
-    const what = `s3://${this.options.bucket}/${this.prefix}${key}`;
-    const started = performance.now();
-    let body: Readable | undefined;
+    const what = this.name(key);
     try {
-      const out = await this.withFirstByteTimeout(
+      const out = await this.send(
+        'get',
+        what,
         (abortSignal) =>
           client.send(
             new sdk.GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key, Range: `bytes=${start}-${end}`, IfMatch: head.etag }),
@@ -216,40 +212,58 @@ export class S3Source implements ListableSource {
           ),
         signal,
       );
-      body = out.Body as Readable;
+      const body = out.Body as Readable;
       // Stores that ignore If-Match (s3rver does) still name the version they sent.
       if (out.ETag !== head.etag || out.ContentRange !== `bytes ${start}-${end}/${head.size}`) {
+        body.destroy();
         throw new ChangedError(`${what}: the store sent ${out.ETag} ${out.ContentRange}, not ${head.etag} bytes ${start}-${end}/${head.size}`);
       }
-      this.observe('get', started, 'ok');
+      this.open++;
+      body.once('close', () => this.open--);
+      return body;
     } catch (err) {
-      body?.destroy();
-      this.observe('get', started, (err as Error).name);
-      const failure = storeError(err, what);
-      if (failure instanceof ChangedError) this.metadata.forget(key);
-      throw failure;
+      if (err instanceof ChangedError) this.metadata.forget(key);
+      throw err;
     }
-    this.open++;
-    body.once('close', () => this.open--);
-    return body;
   }
 
   /**
-   * Runs a store request with the first-byte limit: aborted (a StoreUnavailableError, through
-   * storeError) when the store's answer has not begun by then, or when `outer` aborts.
+   * One store request, timed for the observer and turned into our errors (storeError). It is aborted
+   * when the store's answer has not begun within the first-byte limit, or when `outer` aborts. A
+   * request that failed with no answer at all (a kept-alive socket the store had just closed) is
+   * made once more; the SDK's own retries are off, since they wait out a throttling store's
+   * Retry-After while a viewer waits: a quick 503 with that Retry-After serves the viewer better.
    */
-  private async withFirstByteTimeout<T>(send: (signal: AbortSignal) => Promise<T>, outer?: AbortSignal): Promise<T> {
-    const controller = new AbortController();
-    const timeout = this.options.firstByteTimeout ?? 10_000;
-    const timer = setTimeout(() => controller.abort(new Error(`no answer in ${timeout} ms`)), timeout);
-    const onOuter = () => controller.abort(outer?.reason);
-    outer?.addEventListener('abort', onOuter, { once: true });
-    try {
-      return await send(controller.signal);
-    } finally {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', onOuter);
+  private async send<T>(operation: StoreOperation, what: string, run: (signal: AbortSignal) => Promise<T>, outer?: AbortSignal): Promise<T> {
+    const limit = this.options.firstByteTimeout ?? 10_000;
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, limit);
+      const onOuter = () => controller.abort();
+      outer?.addEventListener('abort', onOuter, { once: true });
+      try {
+        const out = await run(controller.signal);
+        this.observe(operation, started, 'ok');
+        return out;
+      } catch (err) {
+        this.observe(operation, started, timedOut ? 'Timeout' : ((err as Error).name ?? 'Error'));
+        if (timedOut) throw new StoreUnavailableError(`${what}: the store did not answer in ${limit} ms`);
+        const answered = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
+        if (answered || outer?.aborted || attempt >= (this.options.maxAttempts ?? 2)) throw storeError(err, what);
+      } finally {
+        clearTimeout(timer);
+        outer?.removeEventListener('abort', onOuter);
+      }
     }
+  }
+
+  private name(key: string): string {
+    return `s3://${this.options.bucket}/${this.prefix}${key}`;
   }
 
   private async presign(key: string, etag: string | undefined, expiresIn?: number): Promise<string> {
@@ -275,7 +289,7 @@ export class S3Source implements ListableSource {
           region: o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
           forcePathStyle: o.forcePathStyle,
           credentials: o.credentials,
-          maxAttempts: o.maxAttempts ?? 2,
+          maxAttempts: 1,
           requestHandler: { connectionTimeout: o.connectTimeout ?? 3000, httpAgent: this.agents[0], httpsAgent: this.agents[1] },
         });
       return { sdk, client };
@@ -283,7 +297,7 @@ export class S3Source implements ListableSource {
     return this.client;
   }
 
-  private observe(operation: 'head' | 'get' | 'list' | 'presign', started: number, outcome: string): void {
+  private observe(operation: StoreOperation, started: number, outcome: string): void {
     this.options.observer?.storeRequest?.(operation, (performance.now() - started) / 1000, outcome);
   }
 }
