@@ -1,9 +1,11 @@
 /** A real S3-protocol server (s3rver) on a loopback port, started by a test, with a bucket in a temp dir. */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import { fileURLToPath } from 'node:url';
 import { S3Source, type S3SourceOptions } from '../../src/source/s3/s3-source.js';
 
 /** s3rver's fixed credentials. */
@@ -26,11 +28,17 @@ export interface TestStore {
   close(): Promise<void>;
 }
 
-/** Starts s3rver on 127.0.0.1 with the bucket `videos`. */
+/** Starts s3rver on 127.0.0.1 with the bucket `videos`, in a process of its own (s3-server.mjs says why). */
 export async function startStore(): Promise<TestStore> {
   const directory = await mkdtemp(path.join(tmpdir(), 'seekable-s3-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: BUCKET }] });
-  const { port } = (await server.run()) as { port: number };
+  const script = fileURLToPath(new URL('./s3-server.mjs', import.meta.url));
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', script, directory, BUCKET], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const [line] = (await Promise.race([
+    once(child.stdout, 'data'),
+    exited.then(() => Promise.reject(new Error('s3rver exited before listening'))),
+  ])) as [Buffer];
+  const port = Number(line.toString().trim());
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS });
   const put = async (key: string, body: Buffer | string, contentType?: string) => {
@@ -65,7 +73,8 @@ export async function startStore(): Promise<TestStore> {
       new S3Source({ bucket: BUCKET, endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS, ...options }),
     close: async () => {
       client.destroy();
-      await server.close();
+      child.kill();
+      await exited;
       await rm(directory, { recursive: true, force: true });
     },
   };
