@@ -3,7 +3,7 @@
  *
  * This entry point is for serving: `createHandler` (node:http and Express), `sendFile`, the sources
  * and their contract, and signed links. The engine alone is `seekable/engine`; the app that
- * `seekable serve` runs is `seekable/app`.
+ * `seekable serve` runs is `seekable/app`; an S3-compatible store as a source is `seekable/s3`.
  */
 export { createHandler, sendFile, sendResource, type Handler, type HandlerOptions, type SendResourceOptions } from './serve/handler.js';
 export { createMediaServer, createSecureMediaServer, DEFAULT_LIMITS, type ServerLimits, type TlsCredentials } from './serve/create-server.js';
@@ -14,5 +14,5 @@ export { openFile } from './source/file/file-resource.js';
 export { isSafeKey } from './source/keys.js';
 export { bufferResource } from './source/buffer-resource.js';
 export { listAll } from './source/list-all.js';
-export { ChangedError, ShortReadError } from './source/errors.js';
+export { ChangedError, ShortReadError, StoreRefusedError, StoreUnavailableError } from './source/errors.js';
 export type { ListableSource, ListedFile, ListPage, LookupOptions, RangeReader, Resource, Source } from './source/types.js';

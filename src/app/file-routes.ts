@@ -1,8 +1,9 @@
 import { documentPlan, notFound, textPlan } from '../http/decide.js';
-import { posterVersion } from '../media/posters.js';
+import { type PosterInput, posterVersion } from '../media/posters.js';
 import { resourceReader } from '../media/resource-reader.js';
 import { decodeSubtitles, srtToVtt } from '../media/srt-to-vtt.js';
 import { openFile } from '../source/file/file-resource.js';
+import type { Resource } from '../source/types.js';
 import { assetResource } from './assets.js';
 import type { AppContext, Call } from './context.js';
 
@@ -14,8 +15,8 @@ const ASSET_CACHE = 'public, max-age=31536000, immutable';
 const MAX_SUBTITLES = 10 * 1024 * 1024;
 
 /**
- * GET /poster/<key>?v=<version>: a frame of the video, made by ffmpeg from the source's local path
- * when it has one, else from the resource's bytes; immutable when `v` is the video's current version.
+ * GET /poster/<key>?v=<version>: a frame of the video, made by ffmpeg (posterInput says from what);
+ * immutable when `v` is the video's current version.
  */
 export async function poster(app: AppContext, call: Call, key: string | undefined, version: string | null): Promise<void> {
   const entry = key === undefined ? undefined : app.catalog.get(key);
@@ -23,8 +24,7 @@ export async function poster(app: AppContext, call: Call, key: string | undefine
   const resource = entry === undefined ? undefined : await app.source.lookup(entry.path, { keep: false });
   if (entry === undefined || resource === undefined) return call.send(textPlan(404, 'No poster'));
   try {
-    const local = await app.source.localPath?.(entry.path);
-    const file = await app.posters.get(entry, local === undefined ? { resource } : { path: local });
+    const file = await app.posters.get(entry, await posterInput(app, entry.path, resource));
     const image = file === undefined ? undefined : await openFile(file);
     if (image === undefined) return call.send(textPlan(404, 'No poster'));
     const cacheControl = version === posterVersion(entry) ? POSTER_CACHE : 'no-cache';
@@ -32,6 +32,14 @@ export async function poster(app: AppContext, call: Call, key: string | undefine
   } finally {
     resource.release();
   }
+}
+
+/** Where ffmpeg best reads a video from: its local path, else a URL that takes ranges, else its bytes in order. */
+async function posterInput(app: AppContext, key: string, resource: Resource): Promise<PosterInput> {
+  const path = await app.source.localPath?.(key);
+  if (path !== undefined) return { path };
+  const url = await app.source.urlFor?.(key);
+  return url === undefined ? { resource } : { url };
 }
 
 /** GET /subtitles/<key>: WebVTT as it is (with ranges and validators), SRT converted to WebVTT. */

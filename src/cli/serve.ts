@@ -7,6 +7,8 @@ import { createApp } from '../app/app.js';
 import { progressReporter } from '../app/progress.js';
 import { withAccessLog } from '../serve/access-log.js';
 import { createMediaServer, createSecureMediaServer, type TlsCredentials } from '../serve/create-server.js';
+import { StoreUnavailableError } from '../source/errors.js';
+import { S3Source, type S3SourceOptions } from '../source/s3/s3-source.js';
 import { listen } from './listen.js';
 import type { ServeConfig } from './options.js';
 import { loadTls } from './tls.js';
@@ -96,13 +98,33 @@ function startServer(listener: Parameters<typeof createMediaServer>[0], config: 
   };
 }
 
+/**
+ * The S3 source of an s3:// target, checked with a first listing: a store that refuses us (no such
+ * bucket, access denied) is a mistake to name at once; one that does not answer now may come back,
+ * so the server starts and /healthz says 503 until it does.
+ */
+async function openStore(options: S3SourceOptions, dotfiles: boolean): Promise<S3Source> {
+  const source = new S3Source({ ...options, dotfiles });
+  try {
+    await source.list('', { limit: 1 });
+  } catch (err) {
+    if (!(err instanceof StoreUnavailableError)) {
+      source.close();
+      throw new UsageError(`cannot serve s3://${options.bucket}/${options.prefix ?? ''}: ${(err as Error).message}`);
+    }
+    tell(`seekable: ${(err as Error).message}; serving anyway, /healthz answers 503 until the store does`);
+  }
+  return source;
+}
+
 /** `seekable serve` in this process: alone, or as one worker of `--workers N`. */
 export async function serve(config: ServeConfig): Promise<void> {
   if (config.secrets.length > 0) tell('seekable: signed links required for file bytes');
-  await checkFolder(config.root);
+  const store = config.s3 && (await openStore(config.s3, config.dotfiles));
+  if (store === undefined) await checkFolder(config.root);
   const tls = config.tls && (await loadTls(config.tls));
   const app = createApp({
-    root: config.root,
+    ...(store === undefined ? { root: config.root } : { source: store }),
     basePath: config.basePath,
     dotfiles: config.dotfiles,
     hardLinks: config.hardLinks,
@@ -133,7 +155,10 @@ export async function serve(config: ServeConfig): Promise<void> {
     }
     stopping = true;
     if (cluster.isPrimary) tell(`seekable: ${signal}, closing`);
-    server.close(() => process.exit(0));
+    server.close(() => {
+      store?.close();
+      process.exit(0);
+    });
     closeIdle();
     // Viewers mid-stream would hold the close forever: give them a moment, then cut them.
     setTimeout(closeAll, 2000).unref();
@@ -148,7 +173,8 @@ export async function serve(config: ServeConfig): Promise<void> {
  * the worker has said why, exit code 2), and on SIGINT or SIGTERM lets each close gracefully.
  */
 export async function servePrimary(config: ServeConfig): Promise<void> {
-  await checkFolder(config.root);
+  if (config.s3 === undefined) await checkFolder(config.root);
+  else (await openStore(config.s3, config.dotfiles)).close(); // a wrong bucket is said once, here
   if (config.tls) await loadTls(config.tls); // a bad certificate is said once, here, not by every worker
   let stopping = false;
   let announced = false;

@@ -8,10 +8,12 @@ import type { CatalogEntry } from './catalog.js';
 
 /**
  * What ffmpeg reads a poster from: the file's local path when the source has one (ffmpeg seeks in it
- * freely), else the resource's bytes on its standard input, front to back (enough for a web-optimized
- * MP4 and for WebM; an MP4 whose index is at the end gets no poster that way).
+ * freely); else a URL the source gives (a store's presigned URL: ffmpeg seeks with range requests,
+ * so an MP4 whose index is at the end costs one more range, not a download); else the resource's
+ * bytes on its standard input, front to back (enough for a web-optimized MP4 and for WebM; an MP4
+ * whose index is at the end gets no poster that way).
  */
-export type PosterInput = { path: string } | { resource: Resource };
+export type PosterInput = { path: string } | { url: string } | { resource: Resource };
 
 /** Options of Posters: the ffmpeg binary, the size, and the limits on its jobs. */
 export interface PosterOptions {
@@ -103,12 +105,18 @@ export class Posters {
     const width = this.options.width ?? 480;
     // The demuxer is named, never guessed: left to guess, ffmpeg reads an HLS playlist or a concat list
     // dressed as a video and follows it to files outside the root. "file:" keeps the path a path.
-    const from = 'path' in input ? ['-nostdin', '-f', format, '-i', `file:${input.path}`] : ['-f', format, '-i', 'pipe:0'];
+    // A URL may only use the web's protocols: no file:, no concat: or subfile: through it.
+    const from =
+      'path' in input
+        ? ['-nostdin', '-f', format, '-i', `file:${input.path}`]
+        : 'url' in input
+          ? ['-nostdin', '-protocol_whitelist', 'http,https,tcp,tls', '-f', format, '-i', input.url]
+          : ['-f', format, '-i', 'pipe:0'];
     const args = ['-hide_banner', '-loglevel', 'error', '-y', '-ss', at.toFixed(2), ...from];
     args.push('-frames:v', '1', '-vf', `scale=${width}:-2`, '-q:v', '5', tmp);
     const ok = await new Promise<boolean>((resolve) => {
-      const child = spawn(this.options.ffmpeg ?? 'ffmpeg', args, { stdio: ['path' in input ? 'ignore' : 'pipe', 'ignore', 'ignore'] });
-      if (!('path' in input)) void feed(input.resource, child.stdin!);
+      const child = spawn(this.options.ffmpeg ?? 'ffmpeg', args, { stdio: ['resource' in input ? 'pipe' : 'ignore', 'ignore', 'ignore'] });
+      if ('resource' in input) void feed(input.resource, child.stdin!);
       const timer = setTimeout(() => child.kill('SIGKILL'), this.options.timeoutMs ?? 20_000);
       child.on('error', () => resolve(false));
       child.on('exit', (code) => {

@@ -8,6 +8,7 @@ import type { Context, Middleware } from 'koa';
 import * as app from '../../src/app/index.js';
 import * as fastifyDoor from '../../src/adapters/fastify.js';
 import * as fetchDoor from '../../src/adapters/fetch.js';
+import * as s3 from '../../src/s3.js';
 import * as koaDoor from '../../src/adapters/koa.js';
 import * as engine from '../../src/engine.js';
 import * as seekable from '../../src/index.js';
@@ -44,6 +45,8 @@ describe('the entry points export what they say', () => {
       'DEFAULT_LIMITS',
       'FileSource',
       'ShortReadError',
+      'StoreRefusedError',
+      'StoreUnavailableError',
       'bufferResource',
       'createHandler',
       'createMediaServer',
@@ -89,6 +92,21 @@ describe('the entry points export what they say', () => {
 
   it('seekable/app: createApp', () => {
     assert.deepEqual(Object.keys(app).sort(), ['createApp', 'defaultCacheDir']);
+  });
+
+  it('seekable/s3: the S3 source', () => {
+    assert.deepEqual(Object.keys(s3).sort(), ['S3Source', 'StoreRefusedError', 'StoreUnavailableError', 'parseS3Url']);
+  });
+
+  it('seekable/s3 loads no SDK until a request needs it (type imports only)', async () => {
+    for (const file of ['s3-source.ts', 'sdk.ts']) {
+      const text = await readFile(new URL(`../../src/source/s3/${file}`, import.meta.url), 'utf8');
+      assert.deepEqual(
+        [...text.matchAll(/^import (?!type )[^;]*from '(@aws-sdk[^']*)'/gm)].map((m) => m[1]),
+        [],
+        file,
+      );
+    }
   });
 
   it('seekable/fetch: the Fetch API door', () => {

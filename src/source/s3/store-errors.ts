@@ -30,6 +30,7 @@ export function storeError(err: unknown, what: string): Error {
   const e = (err ?? {}) as SdkError;
   const status = e.$metadata?.httpStatusCode;
   const name = e.name ?? e.code ?? 'Error';
+  if (name === 'NoSuchBucket') return new StoreRefusedError(`${what}: the store has no such bucket`);
   if (status !== undefined && CHANGED.has(status)) return new ChangedError(`${what}: changed or removed since it was looked up (${name})`);
   if (status === 429 || status === 503 || name === 'SlowDown') {
     return new StoreUnavailableError(`${what}: the store asks to slow down (${name})`, retryAfterOf(e), { cause: err });
