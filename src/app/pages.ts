@@ -15,23 +15,29 @@ export interface PageContext {
 }
 
 /**
- * The Content-Security-Policy every page is sent with. The pages hold no inline script, style or
- * event handler: their code and style are files of our own origin, so an injected element or
- * attribute cannot run. Media, posters and the renewal fetch are same-origin too; blob: and data:
- * cost nothing and leave room for media the page makes itself.
+ * The Content-Security-Policy of the pages. The pages hold no inline script, style or event handler:
+ * their code and style are files of our own origin, so an injected element or attribute cannot run.
+ * Media, posters and the renewal fetch are same-origin too, except media from `mediaOrigins`: where a
+ * source in redirect mode sends the player (a store's origin). blob: and data: cost nothing and leave
+ * room for media the page makes itself.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'self'",
-].join('; ');
+export function contentSecurityPolicy(mediaOrigins: readonly string[] = []): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    ["media-src 'self' blob:", ...mediaOrigins].join(' '),
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+  ].join('; ');
+}
+
+/** The pages' policy when media comes from our own origin only. */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 function layout(page: PageContext, title: string, body: string, script?: 'library' | 'player'): string {
   const asset = (role: keyof AssetUrls) => e(`${page.base}${page.assets[role]}`);

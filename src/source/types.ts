@@ -42,6 +42,11 @@ export interface Source {
    * without local paths (a store's presigned URL); undefined when it has none for this key.
    */
   urlFor?(key: string): Promise<string | undefined>;
+  /**
+   * The origin its resources' `location` URLs send browsers to (redirect mode), so that pages can let
+   * media come from there; undefined when it sends them nowhere.
+   */
+  redirectOrigin?(): Promise<string | undefined>;
   /** Lets go of what the source keeps between lookups (open descriptors, timers). Idempotent. */
   close?(): void;
 }

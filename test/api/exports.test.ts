@@ -187,6 +187,7 @@ export type Pins = [
         lookup(key: string, options?: LookupOptions): Promise<Resource | undefined>;
         localPath?(key: string): Promise<string | undefined>;
         urlFor?(key: string): Promise<string | undefined>;
+        redirectOrigin?(): Promise<string | undefined>;
         close?(): void;
       }
     >

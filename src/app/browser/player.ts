@@ -1,6 +1,7 @@
 /**
  * The player page's script: resume, keyboard, speed, copy link at the current time, signed-link
- * renewal, and a plain message when the browser cannot play the file. The page works without it:
+ * renewal, reloading after a network error (an expired store link), and a plain message when the
+ * browser cannot play the file. The page works without it:
  * the player is a <video controls> (or <audio controls>).
  *
  * One self-contained module: the server serves each script under a hashed name, so a script cannot
@@ -94,7 +95,53 @@ function explainUnplayable(): void {
     3: 'the data could not be decoded',
     4: 'the format or codec is not supported',
   };
-  media.addEventListener('error', () => cannotPlay((media.error && reasons[media.error.code]) || 'unknown error'));
+  media.addEventListener('error', () => {
+    if (!reloadAfterNetworkError()) cannotPlay((media.error && reasons[media.error.code]) || 'unknown error');
+  });
+}
+
+/** When this page reloaded its media (ms since page load), most recent last. */
+const reloads: number[] = [];
+let metadataSeen = false;
+media.addEventListener('loadedmetadata', () => {
+  metadataSeen = true;
+});
+
+/**
+ * Loads the media URL again where it was, keeping speed and play state; at most 3 times a minute, so
+ * a file that truly fails still says so. True when it reloaded. The media route may hand the browser
+ * to a store's presigned URL (redirect mode), which expires mid-film: asked again, it hands out a
+ * fresh one.
+ */
+function reloadWhereItWas(): boolean {
+  if (!metadataSeen) return false;
+  const now = performance.now();
+  while (reloads.length > 0 && now - reloads[0]! > 60_000) reloads.shift();
+  if (reloads.length >= 3) return false;
+  reloads.push(now);
+  const { currentTime, paused, playbackRate } = media;
+  media.src = entry.url;
+  media.currentTime = currentTime;
+  media.playbackRate = playbackRate;
+  if (!paused) play();
+  return true;
+}
+
+/** A network error once the media had started (an expired store link, a lost connection): reload. */
+function reloadAfterNetworkError(): boolean {
+  const code = media.error?.code;
+  return (code === MediaError.MEDIA_ERR_NETWORK || code === MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED) && reloadWhereItWas();
+}
+
+/**
+ * 'stalled' while starving: no byte for about 3 s where playback needs them. Chromium answers an
+ * expired store link's 403 by retrying the same URL with backoff, forever and without an error event
+ * (measured: the answer is blocked as an opaque cross-origin response), so this is where it shows.
+ */
+function reloadWhenStalled(): void {
+  media.addEventListener('stalled', () => {
+    if (media.readyState < HTMLMediaElement.HAVE_FUTURE_DATA && (!media.paused || media.seeking)) reloadWhereItWas();
+  });
 }
 
 /** Resume: the position is saved as you watch and offered when you come back; ?t= wins over it. */
@@ -255,6 +302,7 @@ function keyboard(): void {
 }
 
 explainUnplayable();
+reloadWhenStalled();
 rememberPosition();
 syncSpeed();
 copyLinkAtTime();

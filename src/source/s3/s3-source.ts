@@ -92,6 +92,7 @@ export class S3Source implements ListableSource {
   private readonly metadata: MetadataCache<Head | undefined>;
   private client: Promise<{ sdk: S3Sdk; client: S3Client }> | undefined;
   private readonly agents: [HttpAgent, HttpsAgent];
+  private origin: Promise<string> | undefined;
   /** Store requests whose body is open: 0 once every reader is closed (tests check it after aborts). */
   private open = 0;
 
@@ -114,7 +115,7 @@ export class S3Source implements ListableSource {
     if (!isSafeKey(key, this.options.dotfiles)) return undefined;
     const head = await this.metadata.get(key, () => this.head(key), options?.keep !== false, this.options.observer?.metadataCache);
     if (head === undefined) return undefined;
-    const location = this.options.redirect ? await this.presign(key, head.etag) : undefined;
+    const location = this.options.redirect ? await this.presign(key) : undefined;
     return this.resource(key, head, location);
   }
 
@@ -149,7 +150,15 @@ export class S3Source implements ListableSource {
    */
   async urlFor(key: string, expiresIn = 300): Promise<string | undefined> {
     if (!isSafeKey(key, this.options.dotfiles)) return undefined;
-    return this.presign(key, undefined, expiresIn);
+    return this.presign(key, expiresIn);
+  }
+
+  /** In redirect mode, the store's origin (where presigned URLs point); else undefined. */
+  redirectOrigin(): Promise<string | undefined> {
+    if (!this.options.redirect) return Promise.resolve(undefined);
+    // Presigning is local (no request): any key shows where the store's URLs point.
+    this.origin ??= this.presign('origin').then((url) => new URL(url).origin);
+    return this.origin;
   }
 
   close(): void {
@@ -266,15 +275,19 @@ export class S3Source implements ListableSource {
     return `s3://${this.options.bucket}/${this.prefix}${key}`;
   }
 
-  private async presign(key: string, etag: string | undefined, expiresIn?: number): Promise<string> {
+  /**
+   * A presigned GET of the key. Not bound to the version looked up: If-Match would become a signed
+   * header that a browser never sends, and a store that checks signatures refuses the request. So a
+   * redirected viewer reads whatever version the key holds while the link lives (its ETag tells them
+   * apart, and a player's If-Range keeps it from mixing two).
+   */
+  private async presign(key: string, expiresIn?: number): Promise<string> {
     const { sdk, client } = await this.ready();
     const { getSignedUrl } = await loadPresigner();
     const seconds =
       expiresIn ?? (typeof this.options.redirect === 'object' ? this.options.redirect.expiresIn : undefined) ?? DEFAULT_REDIRECT_SECONDS;
     const started = performance.now();
-    const url = await getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key, IfMatch: etag }), {
-      expiresIn: seconds,
-    });
+    const url = await getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }), { expiresIn: seconds });
     this.observe('presign', started, 'ok');
     return url;
   }
