@@ -40,6 +40,9 @@ export class Responder {
     try {
       const plan = planFor({ method: req.method ?? 'GET', headers: req.headers }, target, this.options);
       const { body } = plan;
+      // A 304 or a HEAD reads no byte, so no read can find the resource replaced since a kept lookup
+      // (a store's metadata cache): the door that can answer afresh has it checked first.
+      if (again !== undefined && (plan.status === 304 || req.method === 'HEAD')) await resource?.checkUnchanged?.();
       if (body.type === 'none' || body.type === 'text' || resource === undefined) return this.sendPlan(req, res, plan);
       if (req.socket.destroyed) return; // on HTTP/2 a proxy, whose `destroyed` is the stream's
       await sendBody(body, resource, new NodeBodyWriter(req, res, plan.status, plan.headers), this.buffers);

@@ -93,9 +93,9 @@ export interface Resource extends Representation {
    */
   readRange(start: number, end: number): RangeReader;
   /**
-   * Rejects with a ChangedError if what was looked up has been modified since, so that a long body can
-   * be cut rather than completed with bytes of two versions. Optional: a store whose reads are
-   * conditional on the validator (If-Match) cannot serve a changed object in the first place.
+   * Rejects with a ChangedError if what was looked up has been modified since: a long body can then be
+   * cut rather than completed with bytes of two versions, and an answer that reads no byte (a 304, a
+   * HEAD) from a kept lookup is made afresh. Optional: a source without it is taken as unchanged.
    */
   checkUnchanged?(): Promise<void>;
   /** Gives up the lookup's hold. Idempotent. */

@@ -181,6 +181,14 @@ export class S3Source implements ListableSource {
       location,
       readRange: (start: number, end: number): RangeReader =>
         new StoreRangeReader((from, to, signal) => this.get(key, head, from, to, signal), start, end, limits, what),
+      // A fresh HEAD, past the metadata cache: for answers that read no byte (a 304, a HEAD), which
+      // no If-Match would guard, and for a long range before its end.
+      checkUnchanged: async () => {
+        const fresh = await this.head(key);
+        if (fresh?.etag === head.etag && fresh.size === head.size) return;
+        this.metadata.forget(key);
+        throw new ChangedError(`${what}: replaced since it was looked up`);
+      },
       release: () => undefined,
     };
   }
