@@ -16,6 +16,7 @@ serve: serves the videos in <dir> over HTTP with full range and conditional supp
   /                 the library page
   /watch/<path>     a player page
   /media/<path>     the file's bytes (?download=1 to download)
+  /stream/<path>    what the player plays: the file, or its faststart copy made on the fly
   /api/library      the catalog as JSON
   /healthz          200 ok when the folder can be served
   stdout carries only the access log, one JSON object per line; everything else (where it
