@@ -243,4 +243,36 @@ describe('/stream/ on any listable source', { skip: ffmpegMissing }, () => {
       await rm(expectedDir, { recursive: true, force: true });
     }
   });
+
+  it("answers a source's failure while reading the moov with 500, and releases the lookup", async () => {
+    const bytes = await readFile(path.join(await faststartFixtures(), 'plain.mp4'));
+    let released = 0;
+    const logged: string[] = [];
+    const source: ListableSource = {
+      async list() {
+        return { files: [{ key: 'clip.mp4', size: bytes.length, mtimeMs: 1_700_000_000_000 }] };
+      },
+      async lookup() {
+        return {
+          ...bufferResource(bytes, { mtimeMs: 1_700_000_000_000 }),
+          readRange: () => {
+            throw new Error('the store is down');
+          },
+          release: () => released++,
+        };
+      },
+    };
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'seekable-stream-failing-'));
+    const app = createApp({ source, cacheDir, posters: false, log: (line) => logged.push(line) });
+    const server = await startServer(app);
+    try {
+      assert.equal((await request(`${server.url}/stream/clip.mp4`)).status, 500);
+      assert.equal(released, 1);
+      assert.match(logged.join('\n'), /the store is down/);
+    } finally {
+      await server.close();
+      app.close();
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
 });
