@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, link, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -90,6 +90,16 @@ describe('seekable faststart', { skip: ffmpegMissing }, () => {
       assert.equal(stderr.split('\n').length, 2, 'one line');
     }
     assert.deepEqual(await readdir(work), []);
+  });
+
+  it('a copy that cannot be put in place (here: <out> is a folder) exits 1 and leaves no temporary file', async () => {
+    const work = await mkdtemp(path.join(dir, 'rename-'));
+    const folder = path.join(work, 'taken');
+    await mkdir(path.join(folder, 'inside'), { recursive: true });
+    const { code, stderr } = await runCli(['faststart', path.join(fixtures, 'plain.mp4'), folder]);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /^seekable: .*plain\.mp4: .*(EISDIR|ENOTEMPTY|EEXIST).*\n$/);
+    assert.deepEqual(await readdir(work), ['taken']);
   });
 
   it('--in-place replaces the file through a temporary one, keeping its mode', async () => {
