@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { methodNotAllowed } from '../http/decide.js';
 import { Catalog, type ScanProgress } from '../media/catalog.js';
+import { FaststartCache, type FaststartCacheOptions } from '../media/faststart-cache.js';
 import { Posters } from '../media/posters.js';
 import { checkNodeCall, handlerOver, type HandlerOptions } from '../serve/handler.js';
 import { keyFromPath, splitUrl } from '../serve/request-target.js';
@@ -16,6 +17,7 @@ import { loadAssets } from './assets.js';
 import { appContext, type Call } from './context.js';
 import { asset, healthz, poster, subtitles } from './file-routes.js';
 import { library, notFound, watch } from './page-routes.js';
+import { stream } from './stream-route.js';
 import { BYTE_ROUTES, matchRoute, normalizeBasePath, underBase } from './routes.js';
 
 /** Options of createApp: the handler's options (ranges, caching, signing, the folder's rules), and the app's own. */
@@ -39,13 +41,15 @@ export interface AppOptions extends HandlerOptions {
   onScanProgress?: (progress: ScanProgress) => void;
   /** With `secrets`: how long the links the pages and the API hand out stay valid (default 1 h). */
   signTtl?: number;
+  /** Limits of the faststart views the player streams (`/stream/`): bytes of rebuilt moovs kept, largest moov rewritten. */
+  faststart?: FaststartCacheOptions;
 }
 
 /** The app: a node:http listener that is also Express middleware, its catalog, and close(). */
 export interface App {
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
   readonly catalog: Catalog;
-  /** Lets go of what the app keeps: the open files of the folder it serves. */
+  /** Lets go of what the app keeps: the open files of the folder it serves, the rebuilt moovs. */
   close(): void;
 }
 
@@ -73,7 +77,8 @@ export function createApp(options: AppOptions): App {
   const responder = new Responder(options);
   const assets = loadAssets();
   assets.catch(() => {}); // a missing build is reported by each page that needs it
-  const app = appContext({ source, catalog, posters: new Posters(path.join(cacheDir, 'posters')), responder, assets }, options);
+  const faststart = new FaststartCache(options.faststart);
+  const app = appContext({ source, catalog, posters: new Posters(path.join(cacheDir, 'posters')), faststart, responder, assets }, options);
   // /media/ is createHandler's own code over the same source, guards included.
   const media = handlerOver(source, options, responder, options.source === undefined);
   const secrets = options.secrets?.length ? options.secrets : undefined;
@@ -98,6 +103,8 @@ export function createApp(options: AppOptions): App {
         const q = url.indexOf('?');
         return media.serve(call.req, call.res, q < 0 ? rest : rest + url.slice(q));
       }
+      case 'stream':
+        return stream(app, call, rest, query, secrets);
       case 'poster':
         return poster(app, call, key, query.get('v'));
       case 'subtitles':
@@ -122,5 +129,9 @@ export function createApp(options: AppOptions): App {
     const call: Call = { req, res, base: mount + basePath, send: (plan) => responder.sendPlan(req, res, plan) };
     route(call, req.url ?? '/', next && (() => next())).catch((err: unknown) => responder.fail(req, res, err));
   };
-  return Object.assign(listener, { catalog, close: () => media.handler.close() });
+  const close = () => {
+    media.handler.close();
+    faststart.close();
+  };
+  return Object.assign(listener, { catalog, close });
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plan } from '../http/decide.js';
 import type { Catalog, CatalogEntry } from '../media/catalog.js';
+import type { FaststartCache } from '../media/faststart-cache.js';
 import type { Posters } from '../media/posters.js';
 import type { Responder } from '../serve/responder.js';
 import { signQuery } from '../serve/signing.js';
@@ -23,6 +24,8 @@ export interface AppContext {
   source: ListableSource;
   catalog: Catalog;
   posters: Posters;
+  /** The player's faststart views of files whose moov follows their media data (the /stream/ route). */
+  faststart: FaststartCache;
   responder: Responder;
   /** The pages' scripts, stylesheet and icon, read once (a missing build rejects: each page then answers 500 saying so). */
   assets: Promise<Assets>;
@@ -41,7 +44,7 @@ const POSTER_CHECK_WAIT_MS = 200;
 
 /** The shared parts, with the poster check started now so that the first page does not wait for ffmpeg. */
 export function appContext(
-  parts: Pick<AppContext, 'source' | 'catalog' | 'posters' | 'responder' | 'assets'>,
+  parts: Pick<AppContext, 'source' | 'catalog' | 'posters' | 'faststart' | 'responder' | 'assets'>,
   options: AppContextOptions,
 ): AppContext {
   const check = options.posters === false ? Promise.resolve(false) : parts.posters.available();

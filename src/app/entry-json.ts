@@ -10,6 +10,8 @@ export interface EntryView {
   folder: string;
   kind: CatalogEntry['kind'];
   url: string;
+  /** What the player plays: the file, or its faststart copy made on the fly when its moov is at the end. */
+  streamUrl: string;
   watchUrl: string;
   downloadUrl: string;
   posterUrl: string | null;
@@ -61,6 +63,7 @@ export function entryView(entry: CatalogEntry, { posters, signer, base }: ViewOp
     folder: slash < 0 ? '' : entry.path.slice(0, slash),
     kind: entry.kind,
     url: link('/media/', entry.path),
+    streamUrl: link('/stream/', entry.path),
     watchUrl: urlFor(`${base}/watch/`, entry.path),
     downloadUrl: link('/media/', entry.path, 'download=1'),
     posterUrl: posters && entry.kind === 'video' && entry.error === undefined ? link('/poster/', entry.path, `v=${posterVersion(entry)}`) : null,

@@ -199,7 +199,7 @@ export function watchPage(page: PageContext, { item, previous, next, posters }: 
 <main class="player" data-entry-api="${e(entryApi)}">
 <nav class="crumbs">${crumbs}</nav>
 <h1>${e(item.title)}</h1>
-<div class="stage"><${tag} id="player" controls preload="metadata"${poster} src="${e(item.url)}">${tracks}</${tag}></div>
+<div class="stage"><${tag} id="player" controls preload="metadata"${poster} src="${e(item.streamUrl)}">${tracks}</${tag}></div>
 <div id="notice" class="notice" hidden></div>
 <div class="bar">
 ${neighbour(previous, '← Previous', 'prev')}${neighbour(next, 'Next →', 'next')}

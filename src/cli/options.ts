@@ -13,12 +13,14 @@ export const USAGE = `Usage:
                        [--tls-cert <pem> --tls-key <pem>]
   seekable serve s3://<bucket>[/<prefix>] [--s3-endpoint <url>] [--s3-region <r>] [--s3-path-style]
   seekable sign <path> [--ttl 1h] [--prefix] [--base-url http://127.0.0.1:8080] [--secret <s>]
+  seekable faststart <in> <out> | <in> --in-place [--progress]   (seekable faststart --help)
 
 serve: serves the videos in <dir> (or in an S3-compatible bucket) over HTTP with full range
   and conditional support:
   /                 the library page
   /watch/<path>     a player page
   /media/<path>     the file's bytes (?download=1 to download)
+  /stream/<path>    what the player plays: the file, or its faststart copy made on the fly
   /api/library      the catalog as JSON
   /healthz          200 ok when the folder (or the store) can be listed
   stdout carries only the access log, one JSON object per line; everything else (where it

@@ -24,6 +24,7 @@ function item(path: string, extra: Partial<EntryView> = {}): EntryView {
     folder: slash < 0 ? '' : path.slice(0, slash),
     kind: 'video',
     url: `/videos/media/${encoded}`,
+    streamUrl: `/videos/stream/${encoded}`,
     watchUrl: `/videos/watch/${encoded}`,
     downloadUrl: `/videos/media/${encoded}?download=1`,
     posterUrl: null,

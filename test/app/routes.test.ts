@@ -7,6 +7,7 @@ describe('the route table', () => {
     ['/', { name: 'library', rest: '/' }],
     ['/media/a%20b.mp4', { name: 'media', rest: '/a%20b.mp4' }],
     ['/media/', { name: 'media', rest: '/' }],
+    ['/stream/a%20b.mp4', { name: 'stream', rest: '/a%20b.mp4' }],
     ['/watch/Trips/day.mp4', { name: 'watch', rest: '/Trips/day.mp4' }],
     ['/poster/a.mp4', { name: 'poster', rest: '/a.mp4' }],
     ['/subtitles/a.srt', { name: 'subtitles', rest: '/a.srt' }],

@@ -41,10 +41,11 @@ for (const config of configs)
       const app = createApp({ root: path.join(repo, 'demo'), maxChunk: config.maxChunk, cacheDir, posters: false });
       await app.catalog.refresh();
       server = await startServer((req, res) => {
-        if (req.url?.startsWith('/media/')) {
+        // The player plays /stream/ (the file, or its faststart copy).
+        if (req.url?.startsWith('/stream/')) {
           res.on('close', () =>
             answers.push({
-              path: decodeURIComponent(req.url!.slice(7)),
+              path: decodeURIComponent(req.url!.slice(8)),
               range: req.headers.range,
               ifRange: req.headers['if-range'],
               // A request the browser aborted before our headers went out still reads statusCode 200.

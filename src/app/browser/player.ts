@@ -12,6 +12,7 @@
 interface EntryData {
   path: string;
   url: string;
+  streamUrl: string;
   downloadUrl: string;
   mime: string | null;
   container: string;
@@ -240,7 +241,7 @@ function renewSignedLinks(): void {
       .then((fresh) => {
         const { currentTime, paused, playbackRate } = media;
         entry = fresh;
-        media.src = fresh.url;
+        media.src = fresh.streamUrl;
         media.currentTime = currentTime;
         media.playbackRate = playbackRate;
         if (!paused) play();
