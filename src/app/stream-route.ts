@@ -14,6 +14,7 @@ export async function stream(
   rest: string,
   query: URLSearchParams,
   secrets: readonly string[] | undefined,
+  retry = true,
 ): Promise<void> {
   const { refused, target } = await findTarget(app.source, rest, query, secrets);
   if (refused !== undefined) return call.send(refused);
@@ -26,5 +27,7 @@ export async function stream(
     resource.release();
     throw err;
   }
-  await app.responder.respond(call.req, call.res, { ...target, resource: view });
+  // Once more at most, as /media/ does: when the first read finds the file replaced since its lookup.
+  const again = retry ? () => stream(app, call, rest, query, secrets, false) : undefined;
+  await app.responder.respond(call.req, call.res, { ...target, resource: view }, again);
 }

@@ -1,7 +1,7 @@
 /**
  * Chromium plays and seeks videos from an S3 bucket (s3rver on loopback): through seekable, and in
  * redirect mode from the store itself, where the presigned link expires mid-film and the player
- * reloads through the media route, which hands it a fresh one.
+ * reloads through the player's own route, which hands it a fresh one.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { createApp } from '../../src/app/app.js';
 import type { S3Source } from '../../src/source/s3/s3-source.js';
 import { chromiumMissing, launchBrowser, PLAY_AND_SEEK, type SeekResult } from '../support/browser.js';
 import { ffmpegMissing } from '../support/fixtures.js';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { startServer, type TestServer } from '../support/http.js';
 import { startStore, type TestStore } from '../support/s3.js';
 
@@ -22,16 +23,17 @@ if (skip) console.log(`# S3 browser tests skipped: ${skip}`);
 describe('Chromium plays from a bucket', { skip }, () => {
   let dir: string;
   let store: TestStore;
+  let proxy: FaultProxy;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   const started: { source: S3Source; server: TestServer }[] = [];
 
-  /** The app on the bucket, in redirect mode or not; counts the requests its /media/ route answers. */
+  /** The app on the bucket, in redirect mode or not; counts the requests its /stream/ route (the player's) answers. */
   async function serve(redirect: { expiresIn: number } | false, media: string[]) {
-    const source = store.source({ redirect });
+    const source = store.source({ redirect, endpoint: proxy.endpoint });
     const app = createApp({ source, cacheDir: path.join(dir, `cache-${started.length}`), posters: false });
     await app.catalog.refresh();
     const server = await startServer((req, res) => {
-      if (req.url?.startsWith('/media/')) media.push(String(req.headers.range));
+      if (req.url?.startsWith('/stream/')) media.push(String(req.headers.range));
       app(req, res);
     });
     started.push({ source, server });
@@ -41,7 +43,9 @@ describe('Chromium plays from a bucket', { skip }, () => {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'seekable-s3-browser-'));
     store = await startStore();
-    // 40 s, lossless: about 60 MB, more than Chromium reads ahead, so a late seek needs a new request.
+    proxy = await startFaultProxy(store.port);
+    // 40 s, lossless: about 7 MB; with the store slowed to 1 MB/s in redirect mode, a late seek needs
+    // a new request after the link expired.
     const film = path.join(dir, 'film.mp4');
     execFileSync('ffmpeg', [
       '-hide_banner',
@@ -72,6 +76,7 @@ describe('Chromium plays from a bucket', { skip }, () => {
       await server.close();
       source.close();
     }
+    await proxy?.close();
     await store?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -91,9 +96,10 @@ describe('Chromium plays from a bucket', { skip }, () => {
     await page.close();
   });
 
-  it('in redirect mode the store carries the bytes, and an expired link is renewed through the media route', { timeout: 90_000 }, async () => {
+  it('in redirect mode the store carries the bytes, and an expired link is renewed through the player route', { timeout: 90_000 }, async () => {
     const media: string[] = [];
     const server = await serve({ expiresIn: 2 }, media);
+    proxy.fault = { kind: 'slow', bytesPerSecond: 1024 * 1024 };
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/watch/film.mp4`);
     const result = (await page.evaluate(`(async () => {
@@ -119,7 +125,8 @@ describe('Chromium plays from a bucket', { skip }, () => {
     })()`)) as { first: string; later: number; notice: boolean };
     assert.ok(result.later > 35.5);
     assert.equal(result.notice, true, 'no error shown');
-    assert.ok(media.length >= 2, `the media route was asked again for a fresh link (${media.length} requests)`);
+    proxy.fault = { kind: 'none' };
+    assert.ok(media.length >= 2, `the player's route was asked again for a fresh link (${media.length} requests)`);
     await page.close();
   });
 });

@@ -110,7 +110,7 @@ media.addEventListener('loadedmetadata', () => {
 
 /**
  * Loads the media URL again where it was, keeping speed and play state; at most 3 times a minute, so
- * a file that truly fails still says so. True when it reloaded. The media route may hand the browser
+ * a file that truly fails still says so. True when it reloaded. The player's route may hand the browser
  * to a store's presigned URL (redirect mode), which expires mid-film: asked again, it hands out a
  * fresh one.
  */
@@ -121,7 +121,7 @@ function reloadWhereItWas(): boolean {
   if (reloads.length >= 3) return false;
   reloads.push(now);
   const { currentTime, paused, playbackRate } = media;
-  media.src = entry.url;
+  media.src = entry.streamUrl;
   media.currentTime = currentTime;
   media.playbackRate = playbackRate;
   if (!paused) play();
