@@ -15,10 +15,13 @@ export class WebDriverError extends Error {
 
 /** Sends one command to a driver at `base` and returns its `value`. */
 export async function webDriverCommand<T>(base: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  // WebKitWebDriver refuses a POST without a JSON body ("Invalid JSON in request body"), even where
+  // the command takes no parameters (refresh): a POST always carries at least {}.
+  const payload = method === 'POST' ? JSON.stringify(body ?? {}) : undefined;
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: payload === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
+    body: payload,
   });
   const answer = (await response.json()) as { value: T & { error?: string; message?: string } };
   if (!response.ok) throw new WebDriverError(answer.value?.error ?? String(response.status), answer.value?.message ?? '');
