@@ -286,8 +286,8 @@ function rowsOf(info: Pick<MediaInfo, 'container' | 'videoCodec' | 'audioCodec'>
   return rows;
 }
 
-/** A shell word: the path as is when it needs no quoting, else in single quotes. */
-function shellWord(path: string): string {
+/** A path as one shell word: as is when it needs no quoting, else in single quotes. */
+export function shellWord(path: string): string {
   return /^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
