@@ -1,11 +1,18 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
 import { parseCommandLine, USAGE } from './cli/options.js';
+import { PROBE_USAGE, parseProbeArgs, runProbe } from './cli/probe.js';
 import { serve, servePrimary } from './cli/serve.js';
 import { signedLink } from './cli/sign.js';
 import { HELP_POINTER, UsageError } from './cli/usage-error.js';
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'probe') {
+    const probe = parseProbeArgs(argv.slice(1));
+    if (probe === 'help') console.log(PROBE_USAGE);
+    else process.exitCode = await runProbe(probe, { stdout: process.stdout, stderr: process.stderr });
+    return;
+  }
   const config = parseCommandLine(argv, process.env);
   if (config === 'help') console.log(USAGE);
   else if (config.command === 'sign') console.log(signedLink(config));

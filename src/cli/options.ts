@@ -10,6 +10,7 @@ export const USAGE = `Usage:
   seekable serve <dir> [--host 127.0.0.1] [--port 8080] [--cache-dir <dir>] [--secret <s>]
                        [--tls-cert <pem> --tls-key <pem>]
   seekable sign <path> [--ttl 1h] [--prefix] [--base-url http://127.0.0.1:8080] [--secret <s>]
+  seekable probe <file|dir> [--json]      what each file holds and where it plays (probe --help)
 
 serve: serves the videos in <dir> over HTTP with full range and conditional support:
   /                 the library page

@@ -306,10 +306,12 @@ export function playability(info: Pick<MediaInfo, 'container' | 'videoCodec' | '
     return { verdict: 'plays', reasons: [] };
   };
   const result: Playability = { chromium: verdictOf('chromium'), firefox: verdictOf('firefox'), safari: verdictOf('safari') };
-  const stem = path.replace(/\.[^./]*$/, '');
   const fix = rows.find((row) => row.fix !== undefined && ENGINES.some((engine) => row[engine] !== 'plays'))?.fix;
   if (fix !== undefined) {
-    result.fix = fix.replace('<file>.mp4', shellWord(`${stem}.web.mp4`)).replace('<file>', shellWord(path));
+    // x.avi becomes x.mp4; an .mp4 that needs converting becomes x.web.mp4 beside it, not over itself.
+    const stem = path.replace(/\.[^./]*$/, '');
+    const output = /\.mp4$/i.test(path) ? `${stem}.web.mp4` : `${stem}.mp4`;
+    result.fix = fix.replace('<file>.mp4', shellWord(output)).replace('<file>', shellWord(path));
   }
   return result;
 }
