@@ -186,7 +186,7 @@ export function renderTable(reports: readonly ProbeReport[]): string {
 export function renderSummary(summary: ProbeSummary): string {
   const of = (n: number) => `${n}/${summary.files}`;
   return [
-    `${summary.files} media files: ${summary.everywhere} play in every engine, ${summary.nowhere} in none`,
+    `${summary.files} media file${summary.files === 1 ? '' : 's'}: ${summary.everywhere} play${summary.everywhere === 1 ? 's' : ''} in every engine, ${summary.nowhere} in none`,
     `plays in ${ENGINES.map((e) => `${ENGINE_NAMES[e]} ${of(summary.plays[e])}`).join(', ')}`,
     `${summary.truncated} truncated, ${summary.notWebOptimized} not web-optimized, ${summary.unreadable} unreadable`,
   ].join('\n');
