@@ -38,7 +38,10 @@ export interface SupportRow {
   fix?: string;
   /** A type string that asks an engine about this row (whatever else it names plays everywhere). */
   type: string;
-  /** Whether the type is a Media Source Extensions byte stream format (ISO BMFF, WebM, MPEG audio). */
+  /**
+   * Whether Media Source Extensions take the type where the engine plays it: ISO BMFF, WebM and MPEG
+   * audio are its byte stream formats; Matroska, Ogg, WAV and FLAC files are not.
+   */
   mse: boolean;
 }
 
@@ -173,8 +176,9 @@ export const VIDEO_CODECS = {
 export const AUDIO_CODECS = {
   // AAC: every engine (MDN, "Web audio codec guide").
   aac: { name: 'AAC', chromium: 'plays', firefox: 'plays', safari: 'plays', reason: 'AAC', type: 'audio/mp4; codecs="mp4a.40.2"', mse: true },
-  // MP3: every engine, in MP3 files and in MP4 (mp4a.69, mp4a.6B).
-  mp3: { name: 'MP3', chromium: 'plays', firefox: 'plays', safari: 'plays', reason: 'MP3', type: 'audio/mp4; codecs="mp4a.69"', mse: true },
+  // MP3: every engine, in MP3 files and in MP4 (mp4a.69, mp4a.6B). Media Source takes MP3 as audio/mpeg
+  // only: Chromium answers isTypeSupported false for it in MP4 (measured).
+  mp3: { name: 'MP3', chromium: 'plays', firefox: 'plays', safari: 'plays', reason: 'MP3', type: 'audio/mp4; codecs="mp4a.69"', mse: false },
   // Opus: Chromium and Firefox always; Safari in WebM and MP4 since 17 (Apple's release notes; in Ogg
   // it is the container that Safari lacks).
   opus: { name: 'Opus', chromium: 'plays', firefox: 'plays', safari: 'plays', reason: 'Opus', type: 'audio/webm; codecs="opus"', mse: true },
@@ -323,7 +327,7 @@ export interface TypeCheck {
   type: string;
   /** canPlayType: "plays" must be "maybe" or "probably", "no" must be "", "depends" may be either. */
   expected: Record<Engine, Support>;
-  /** Whether the type is a Media Source byte stream format, so isTypeSupported must agree with "plays". */
+  /** Whether Media Source takes the type, so isTypeSupported must agree with "plays". */
   mse: boolean;
 }
 
