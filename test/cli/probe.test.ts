@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { type ProbeReport, parseProbeArgs, runProbe } from '../../src/cli/probe.js';
 import { UsageError } from '../../src/cli/usage-error.js';
-import { runCli } from '../support/cli.js';
+import { repo, runCli } from '../support/cli.js';
 import { ffmpegMissing } from '../support/fixtures.js';
 import { VERDICT_FIXTURES, verdictFixtures } from '../support/verdict-fixtures.js';
 
@@ -112,6 +112,15 @@ describe('seekable probe on real files', { skip: ffmpegMissing }, () => {
     assert.match(out, /\nbroken\.mp4 +mp4 +\? +\? +\?\n {4}unreadable: empty file\n/);
     assert.match(out, /\n2 media files: 1 plays in every engine, 0 in none\n/);
     assert.doesNotMatch(out, /notes\.txt/);
+  });
+
+  it("the README's example is this command's output on these files (bitrates aside, which vary with the encoder)", async () => {
+    const readme = await readFile(path.join(repo, 'README.md'), 'utf8');
+    const block = /\n```\n\$ seekable probe Downloads\n([^]*?)```\n/.exec(readme)?.[1];
+    assert.ok(block !== undefined, 'the README has the example');
+    const { stdout } = await runCli(['probe', dir]);
+    const normal = (text: string) => text.replace(/\d+ kb\/s/g, 'N kb/s').replace(/ +/g, ' ');
+    assert.equal(normal(block), normal(stdout));
   });
 
   it('an empty folder says so', async () => {
