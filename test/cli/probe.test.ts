@@ -116,7 +116,7 @@ describe('seekable probe on real files', { skip: ffmpegMissing }, () => {
 
   it("the README's example is this command's output on these files (bitrates aside, which vary with the encoder)", async () => {
     const readme = await readFile(path.join(repo, 'README.md'), 'utf8');
-    const block = /\n```\n\$ seekable probe Downloads\n([^]*?)```\n/.exec(readme)?.[1];
+    const block = /\n```\n\$ seekable probe Downloads\n([\s\S]*?)```\n/.exec(readme)?.[1];
     assert.ok(block !== undefined, 'the README has the example');
     const { stdout } = await runCli(['probe', dir]);
     const normal = (text: string) => text.replace(/\d+ kb\/s/g, 'N kb/s').replace(/ +/g, ' ');
