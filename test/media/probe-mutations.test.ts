@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -53,6 +54,16 @@ describe('the fixtures cut and corrupted: a probe always answers, quickly', { sk
   let dir: string;
   before(async () => {
     dir = await verdictFixtures();
+  });
+
+  it('a WebM written to a pipe (Segment of unknown size, no Duration): its length from its last block', async () => {
+    const live = execFileSync('ffmpeg', [
+      ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=3'],
+      ...['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-f', 'webm', 'pipe:1'],
+    ]);
+    const info = await probe('live.webm', memory(live));
+    assert.equal(info.truncated, undefined);
+    assert.ok(info.duration !== undefined && info.duration > 2.8 && info.duration <= 3, `duration ${info.duration}`);
   });
 
   it('every cut length and 100 corruptions of each head give an answer, never a throw or a hang', { timeout: 120_000 }, async () => {
