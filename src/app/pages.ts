@@ -194,6 +194,12 @@ export function watchPage(page: PageContext, { item, previous, next, posters }: 
   ];
   const hints: string[] = [];
   if (item.error !== null) hints.push(`<div class="notice bad">This file could not be read fully: ${e(item.error)}.</div>`);
+  if (item.truncated) {
+    const plays = item.playableDuration === null ? 'only its first part plays' : `it plays the first ${seconds(item.playableDuration)}`;
+    hints.push(
+      `<div class="notice bad">This file ends early (a download or recording that stopped): ${plays}${item.duration === null ? '' : ` of ${seconds(item.duration)}`}.</div>`,
+    );
+  }
   if (item.faststart === false) {
     hints.push(
       '<div class="notice">This file is not web-optimized: its index is at the end, so it starts slower and seeks more. ' +

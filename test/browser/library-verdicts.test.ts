@@ -114,6 +114,18 @@ describe('library badges tell the truth, in Chromium', { skip }, () => {
     assert.ok(slow.badges[0]!.title.endsWith(`seekable faststart 'Slow start (Anna'\\''s).mp4'`), slow.badges[0]!.title);
   });
 
+  it("a cut file's player page says how much of it plays", async () => {
+    const other = await browser.context.newPage();
+    try {
+      await other.goto(`${server.url}/watch/Cut%20download.mp4`);
+      const notices = await other.$$eval('.notice.bad', (els) => els.map((el) => el.textContent));
+      assert.equal(notices.length, 1);
+      assert.match(notices[0]!, /^This file ends early \(a download or recording that stopped\): it plays the first 1\.\d s of 4\.0 s\.$/);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a file that plays everywhere has no badge', () => {
     assert.deepEqual(texts('Fine'), []);
   });
