@@ -150,7 +150,8 @@ export async function probeMp4(reader: ByteReader): Promise<MediaInfo> {
 
   // A file cut inside the mdat that follows a whole moov (a faststart file whose download stopped) is
   // readable and plays up to the cut: truncated, not unreadable.
-  const cutMdat = problem !== undefined && boxes.at(-1)?.type === 'mdat' && boxes.at(-1)!.start > moov.start;
+  const last = boxes[boxes.length - 1]!;
+  const cutMdat = last.type === 'mdat' && last.start > moov.start && last.start + last.size > reader.size;
   const file = createFile();
   let movie: Movie | undefined;
   let failure: string | undefined;

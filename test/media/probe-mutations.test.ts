@@ -66,6 +66,13 @@ describe('the fixtures cut and corrupted: a probe always answers, quickly', { sk
     assert.ok(info.duration !== undefined && info.duration > 2.8 && info.duration <= 3, `duration ${info.duration}`);
   });
 
+  it('junk after a whole mdat is a problem of its own, not a cut', async () => {
+    const whole = await readFile(path.join(dir, 'Fine.mp4'));
+    const info = await probe('junk.mp4', memory(Buffer.concat([whole, Buffer.from([0, 0, 0, 9, 1, 2, 3, 4, 5])])));
+    assert.equal(info.truncated, undefined);
+    assert.match(info.error ?? '', /^not an MP4 file \(no box header at byte \d+\)$/);
+  });
+
   it('every cut length and 100 corruptions of each head give an answer, never a throw or a hang', { timeout: 120_000 }, async () => {
     let seed = 7;
     const random = () => {
