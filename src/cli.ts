@@ -2,6 +2,7 @@
 import cluster from 'node:cluster';
 import { FASTSTART_USAGE, parseFaststartArgs, runFaststart } from './cli/faststart.js';
 import { parseCommandLine, USAGE } from './cli/options.js';
+import { PROBE_USAGE, parseProbeArgs, runProbe } from './cli/probe.js';
 import { signedLink } from './cli/sign.js';
 import { HELP_POINTER, UsageError } from './cli/usage-error.js';
 
@@ -10,6 +11,12 @@ async function main(argv: string[]): Promise<void> {
     const config = parseFaststartArgs(argv.slice(1));
     if (config === 'help') console.log(FASTSTART_USAGE);
     else process.exitCode = await runFaststart(config, process.stderr);
+    return;
+  }
+  if (argv[0] === 'probe') {
+    const probe = parseProbeArgs(argv.slice(1));
+    if (probe === 'help') console.log(PROBE_USAGE);
+    else process.exitCode = await runProbe(probe, { stdout: process.stdout, stderr: process.stderr });
     return;
   }
   const config = parseCommandLine(argv, process.env);

@@ -1,4 +1,5 @@
 import type { CatalogEntry } from '../media/catalog.js';
+import { type Playability, playability } from '../media/playability.js';
 import { posterVersion } from '../media/posters.js';
 import { playbackType } from './format.js';
 import { urlFor } from './html.js';
@@ -25,6 +26,11 @@ export interface EntryView {
   audioCodec: string | null;
   mime: string | null;
   faststart: boolean | null;
+  /** The file ends before its media does: it plays only up to `playableDuration` (null when unknown). */
+  truncated: boolean;
+  playableDuration: number | null;
+  /** Each engine's verdict from the playability table (docs/playability.md); null for an unreadable file. */
+  playability: Playability | null;
   error: string | null;
   subtitles: { url: string; lang: string | null; label: string }[];
   /** When the signed URLs above stop working (Unix seconds); null when links are not signed. */
@@ -77,6 +83,9 @@ export function entryView(entry: CatalogEntry, { posters, signer, base }: ViewOp
     audioCodec: entry.audioCodec ?? null,
     mime: playbackType(entry) ?? null,
     faststart: entry.faststart ?? null,
+    truncated: entry.truncated === true,
+    playableDuration: entry.playableDuration ?? null,
+    playability: entry.error === undefined ? playability(entry, entry.path) : null,
     error: entry.error ?? null,
     subtitles: entry.subtitles.map((s) => ({ url: link('/subtitles/', s.path), lang: s.lang ?? null, label: s.label })),
     expires: signer?.expires ?? null,

@@ -14,6 +14,7 @@ export const USAGE = `Usage:
   seekable serve s3://<bucket>[/<prefix>] [--s3-endpoint <url>] [--s3-region <r>] [--s3-path-style]
   seekable sign <path> [--ttl 1h] [--prefix] [--base-url http://127.0.0.1:8080] [--secret <s>]
   seekable faststart <in> <out> | <in> --in-place [--progress]   (seekable faststart --help)
+  seekable probe <file|dir> [--json]      what each file holds and where it plays (probe --help)
 
 serve: serves the videos in <dir> (or in an S3-compatible bucket) over HTTP with full range
   and conditional support:

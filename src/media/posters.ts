@@ -27,8 +27,8 @@ export interface PosterOptions {
   timeoutMs?: number;
 }
 
-/** ffmpeg's demuxer for each container our probes recognise; other files get no poster. */
-const DEMUXERS: Record<string, string> = { mp4: 'mov', mov: 'mov', webm: 'matroska', matroska: 'matroska', ogg: 'ogg' };
+/** ffmpeg's demuxer for each container our probes recognise (named, never guessed); other files get no poster. */
+const DEMUXERS: Record<string, string> = { mp4: 'mov', mov: 'mov', webm: 'matroska', matroska: 'matroska', ogg: 'ogg', avi: 'avi' };
 
 /** The version of a poster: changes whenever the video's bytes do, so its URL can be cached forever. */
 export function posterVersion(entry: Pick<CatalogEntry, 'path' | 'size' | 'mtimeMs'>): string {
