@@ -123,12 +123,9 @@ for (const engine of ENGINES) {
       await page.screenshot(path.join(output, `player-${engine}.png`));
     });
 
-    // Measured in Firefox ESR 153: on a reload the media's metadata (from cache) is loaded before the
-    // player's module script runs, so its once-only 'loadedmetadata' listener never fires and the offer
-    // never shows (a synthetic 'loadedmetadata' afterwards makes it appear). The fix belongs in
-    // src/app/browser/player.ts (act at once when readyState >= 1); a todo until then.
-    const resumeRace = engine === 'firefox' ? "the player's 'loadedmetadata' listener is attached after Firefox fired the event" : false;
-    it('after a reload, the player offers to resume where you stopped', { timeout: 30_000, todo: resumeRace }, async () => {
+    // Firefox loads the metadata from its cache on a reload before the player's script runs (measured
+    // in Firefox ESR 153): the offer shows only because the player acts at once when it is known.
+    it('after a reload, the player offers to resume where you stopped', { timeout: 30_000 }, async () => {
       await page.reload();
       await page.waitFor('document.querySelector("#notice:not([hidden]) #resume") !== null', 10_000);
       assert.match((await text('#notice')) ?? '', /You stopped at 0:0[67]/);

@@ -46,6 +46,16 @@ let entry = JSON.parse(required('#entry', HTMLScriptElement).textContent ?? 'nul
 const entryApi = main.dataset.entryApi ?? '';
 
 /**
+ * Runs `act` once the media's metadata is known: at once if it already is. A module script runs after
+ * the document is parsed, and Firefox, loading metadata from its cache on a reload, has fired
+ * 'loadedmetadata' by then (measured in Firefox ESR 153): a listener alone would never hear it.
+ */
+function whenMetadata(act: () => void): void {
+  if (media.readyState >= HTMLMediaElement.HAVE_METADATA) act();
+  else media.addEventListener('loadedmetadata', act, { once: true });
+}
+
+/**
  * Plays, and lets a refused or interrupted play() go: the player then simply stays paused, which the
  * user sees, and real failures arrive as the media element's 'error' event.
  */
@@ -104,7 +114,7 @@ function explainUnplayable(): void {
 /** When this page reloaded its media (ms since page load), most recent last. */
 const reloads: number[] = [];
 let metadataSeen = false;
-media.addEventListener('loadedmetadata', () => {
+whenMetadata(() => {
   metadataSeen = true;
 });
 
@@ -168,31 +178,27 @@ function rememberPosition(): void {
   media.addEventListener('ended', () => localStorage.removeItem(key));
   window.addEventListener('pagehide', () => save(true));
 
-  media.addEventListener(
-    'loadedmetadata',
-    () => {
-      if (startAt >= 0 && startAt < media.duration) {
-        media.currentTime = startAt;
-      } else if (saved !== null && saved.t > 5 && saved.t < media.duration - 5) {
-        const at = saved.t;
-        say(
-          false,
-          `You stopped at ${clock(at)}. `,
-          button('resume', 'Resume', () => {
-            media.currentTime = at;
-            notice.hidden = true;
-            play();
-          }),
-          button('restart', 'Start over', () => {
-            localStorage.removeItem(key);
-            notice.hidden = true;
-            play();
-          }),
-        );
-      }
-    },
-    { once: true },
-  );
+  whenMetadata(() => {
+    if (startAt >= 0 && startAt < media.duration) {
+      media.currentTime = startAt;
+    } else if (saved !== null && saved.t > 5 && saved.t < media.duration - 5) {
+      const at = saved.t;
+      say(
+        false,
+        `You stopped at ${clock(at)}. `,
+        button('resume', 'Resume', () => {
+          media.currentTime = at;
+          notice.hidden = true;
+          play();
+        }),
+        button('restart', 'Start over', () => {
+          localStorage.removeItem(key);
+          notice.hidden = true;
+          play();
+        }),
+      );
+    }
+  });
 }
 
 /** The speed menu sets the rate, and follows it when the keyboard changes it. */
