@@ -1,0 +1,39 @@
+/** How a video's previews are laid out: how far apart frames are, and the sheets they go on. */
+export interface PreviewLayout {
+  /** The least time between two frames, in seconds: ffmpeg takes the first keyframe at least this far after the last one taken. */
+  interval: number;
+  /** Frames per row of a sheet. */
+  columns: number;
+  /** Rows per sheet: only as many as the frames can fill, so a short video's single sheet has no empty rows. */
+  rows: number;
+  /** Most sheets made, which bounds the frames whatever the duration turns out to be. */
+  maxSheets: number;
+}
+
+/** A frame every 2 s at least (closer is more than a bar can show)... */
+const MIN_INTERVAL = 2;
+/** ...and every 10 s at most, unless that makes more than MAX_FRAMES. */
+const MAX_INTERVAL = 10;
+/** 500 frames: a frame every 14 s of a two-hour film, finer than a 1,280-pixel bar can point (5.6 s a pixel). */
+const MAX_FRAMES = 500;
+/** A sheet of 10 × 10 frames of 160 × 90 is 1,600 × 900 pixels: a few hundred KiB, loaded when first pointed at. */
+const COLUMNS = 10;
+const MAX_ROWS = 10;
+
+/**
+ * The layout for a video of `duration` seconds (undefined when unknown): about 100 frames, one every
+ * 2 to 10 seconds, and at most MAX_FRAMES (a longer video spaces them further apart).
+ */
+export function previewLayout(duration: number | undefined): PreviewLayout {
+  const known = duration !== undefined && Number.isFinite(duration) && duration > 0;
+  const interval = known ? Math.max(Math.min(Math.max(duration / 100, MIN_INTERVAL), MAX_INTERVAL), duration / MAX_FRAMES) : MAX_INTERVAL;
+  // Frames are at least `interval` apart, so there are at most floor(duration / interval) + 1 of them.
+  const most = known ? Math.floor(duration / interval) + 1 : MAX_FRAMES;
+  const perSheet = COLUMNS * MAX_ROWS;
+  return {
+    interval,
+    columns: COLUMNS,
+    rows: Math.min(MAX_ROWS, Math.ceil(most / COLUMNS)),
+    maxSheets: Math.ceil(MAX_FRAMES / perSheet),
+  };
+}
