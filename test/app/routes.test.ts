@@ -9,6 +9,8 @@ describe('the route table', () => {
     ['/media/', { name: 'media', rest: '/' }],
     ['/watch/Trips/day.mp4', { name: 'watch', rest: '/Trips/day.mp4' }],
     ['/poster/a.mp4', { name: 'poster', rest: '/a.mp4' }],
+    ['/previews/a%20b.mp4.vtt', { name: 'previews', rest: '/a%20b.mp4.vtt' }],
+    ['/previews/a.mp4.2.jpg', { name: 'previews', rest: '/a.mp4.2.jpg' }],
     ['/subtitles/a.srt', { name: 'subtitles', rest: '/a.srt' }],
     ['/assets/library.0123abcd.js', { name: 'assets', rest: '/library.0123abcd.js' }],
     ['/api/library', { name: 'api', rest: '' }],
