@@ -33,8 +33,10 @@ export interface AppContext {
   page(call: Call): Promise<PageContext>;
   /** Whether pages show posters (ffmpeg is there and posters are on). */
   postersOn(): Promise<boolean>;
-  /** Whether players get seek-bar previews (ffmpeg is there and previews are on). */
+  /** Whether pages offer seek-bar previews (ffmpeg is there, as far as is known yet, and previews are on). */
   previewsOn(): Promise<boolean>;
+  /** Whether previews are on at all (the option): the previews route answers 404 when they are not. */
+  previewsWanted: boolean;
   /** Makes the views of one answer: one posters check and one signing expiry for all of them. */
   viewer(call: Call): Promise<(entry: CatalogEntry) => EntryView>;
   /** The catalog's entry for a key, once the source confirms it would still serve it. */
@@ -78,6 +80,7 @@ export function appContext(
     ...parts,
     postersOn,
     previewsOn,
+    previewsWanted: wantPreviews,
     async page(call) {
       return { base: call.base, assets: (await parts.assets).urls };
     },

@@ -37,7 +37,8 @@ export function previewTarget(name: string | undefined): PreviewTarget | undefin
  */
 export async function previews(app: AppContext, call: Call, target: PreviewTarget | undefined, query: URLSearchParams): Promise<void> {
   const entry = target === undefined ? undefined : app.catalog.get(target.key);
-  if (target === undefined || entry === undefined || !(await app.previewsOn())) return call.send(textPlan(404, 'No previews'));
+  // Not previewsOn(), which gives up on a slow ffmpeg check to render a page at once: get() waits for it.
+  if (target === undefined || entry === undefined || !app.previewsWanted) return call.send(textPlan(404, 'No previews'));
   // Not kept open: ffmpeg reads the video (once per version), the player will not.
   const resource = await app.source.lookup(entry.path, { keep: false });
   if (resource === undefined) return call.send(textPlan(404, 'No previews'));
