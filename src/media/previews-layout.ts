@@ -10,7 +10,9 @@ export interface PreviewLayout {
   maxSheets: number;
 }
 
-/** A frame every 2 s at least (closer is more than a bar can show)... */
+/** About this many frames, which fill one sheet... */
+const TARGET_FRAMES = 100;
+/** ...a frame every 2 s at least (closer is more than a bar can show)... */
 const MIN_INTERVAL = 2;
 /** ...and every 10 s at most, unless that makes more than MAX_FRAMES. */
 const MAX_INTERVAL = 10;
@@ -22,11 +24,13 @@ const MAX_ROWS = 10;
 
 /**
  * The layout for a video of `duration` seconds (undefined when unknown): about 100 frames, one every
- * 2 to 10 seconds, and at most MAX_FRAMES (a longer video spaces them further apart).
+ * 2 to 10 seconds, and at most MAX_FRAMES (a longer video spaces them further apart). Frames at least
+ * duration / (n - 1) apart are at most n, frame 0 included: 100 fill one sheet, never spill onto a second.
  */
 export function previewLayout(duration: number | undefined): PreviewLayout {
   const known = duration !== undefined && Number.isFinite(duration) && duration > 0;
-  const interval = known ? Math.max(Math.min(Math.max(duration / 100, MIN_INTERVAL), MAX_INTERVAL), duration / MAX_FRAMES) : MAX_INTERVAL;
+  const spread = (frames: number) => duration! / (frames - 1);
+  const interval = known ? Math.max(Math.min(Math.max(spread(TARGET_FRAMES), MIN_INTERVAL), MAX_INTERVAL), spread(MAX_FRAMES)) : MAX_INTERVAL;
   // Frames are at least `interval` apart, so there are at most floor(duration / interval) + 1 of them.
   const most = known ? Math.floor(duration / interval) + 1 : MAX_FRAMES;
   const perSheet = COLUMNS * MAX_ROWS;

@@ -95,8 +95,10 @@ export class Previews {
       // Fits the frame's display shape (dar: storage size times sample aspect ratio) in a box × box
       // square, in even sizes (the JPEG encoder's 4:2:0 wants them), with square pixels after.
       const fit = `w='2*trunc(min(${box}\\,${box}*dar)/2)':h='2*trunc(min(${box}\\,${box}/dar)/2)'`;
+      // The interval rounded up, never down: frames a hair closer could be one more than the sheets hold.
+      const interval = (Math.ceil(layout.interval * 1000) / 1000).toFixed(3);
       const filters = [
-        `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${layout.interval.toFixed(3)})'`,
+        `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${interval})'`,
         `scale=${fit}`,
         'setsar=1',
         'showinfo',

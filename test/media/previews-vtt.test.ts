@@ -61,13 +61,15 @@ describe('the thumbnails track writer', () => {
 
 describe('the previews layout', () => {
   it('about 100 frames, 2 to 10 s apart, at most 500, on sheets of 10 columns', () => {
-    assert.deepEqual(previewLayout(600), { interval: 6, columns: 10, rows: 10, maxSheets: 5 });
+    // Ten minutes: 100 frames at most, which fill one sheet exactly.
+    assert.deepEqual(previewLayout(600), { interval: 600 / 99, columns: 10, rows: 10, maxSheets: 5 });
     // A short video: frames 2 s apart, and only the rows they can fill.
     assert.deepEqual(previewLayout(30), { interval: 2, columns: 10, rows: 2, maxSheets: 5 });
     assert.deepEqual(previewLayout(1), { interval: 2, columns: 10, rows: 1, maxSheets: 5 });
     assert.equal(previewLayout(3600).interval, 10);
     // Two hours: 10 s apart would be 720 frames, so they are spread to 500.
-    assert.equal(previewLayout(7200).interval, 14.4);
+    assert.equal(previewLayout(7200).interval, 7200 / 499);
+    assert.equal(Math.floor(7200 / previewLayout(7200).interval) + 1, 500);
   });
 
   it('an unknown or absurd duration: 10 s apart, full sheets', () => {
