@@ -1,6 +1,6 @@
 /** How a video's previews are laid out: how far apart frames are, and the sheets they go on. */
 export interface PreviewLayout {
-  /** The least time between two frames, in seconds: ffmpeg takes the first keyframe at least this far after the last one taken. */
+  /** The width of a time cell, in seconds: ffmpeg takes the first keyframe of each cell, so frames are this far apart on average. */
   interval: number;
   /** Frames per row of a sheet. */
   columns: number;
@@ -24,14 +24,14 @@ const MAX_ROWS = 10;
 
 /**
  * The layout for a video of `duration` seconds (undefined when unknown): about 100 frames, one every
- * 2 to 10 seconds, and at most MAX_FRAMES (a longer video spaces them further apart). Frames at least
- * duration / (n - 1) apart are at most n, frame 0 included: 100 fill one sheet, never spill onto a second.
+ * 2 to 10 seconds, and at most MAX_FRAMES (a longer video spaces them further apart). Cells of
+ * duration / (n - 1) hold at most n frames, frame 0 included: 100 fill one sheet, never spill onto a second.
  */
 export function previewLayout(duration: number | undefined): PreviewLayout {
   const known = duration !== undefined && Number.isFinite(duration) && duration > 0;
   const spread = (frames: number) => duration! / (frames - 1);
   const interval = known ? Math.max(Math.min(Math.max(spread(TARGET_FRAMES), MIN_INTERVAL), MAX_INTERVAL), spread(MAX_FRAMES)) : MAX_INTERVAL;
-  // Frames are at least `interval` apart, so there are at most floor(duration / interval) + 1 of them.
+  // One frame a cell at most, so there are at most floor(duration / interval) + 1 of them.
   const most = known ? Math.floor(duration / interval) + 1 : MAX_FRAMES;
   const perSheet = COLUMNS * MAX_ROWS;
   return {

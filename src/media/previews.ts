@@ -5,7 +5,7 @@ import type { CatalogEntry } from './catalog.js';
 import { demuxerFor, type Ffmpeg, type FfmpegInput } from './ffmpeg.js';
 import { JobLimiter } from './job-limiter.js';
 import { posterVersion } from './posters.js';
-import { previewLayout } from './previews-layout.js';
+import { type PreviewLayout, previewLayout } from './previews-layout.js';
 import type { PreviewIndex } from './previews-vtt.js';
 
 /** Options of Previews: the shared ffmpeg runner, and the limits on preview jobs. */
@@ -35,9 +35,10 @@ export interface PreviewSet {
  * the same version at once, and at most `concurrency` jobs at a time within the ffmpeg runner's bound.
  *
  * Only keyframes are decoded (`-skip_frame nokey`): a decoder that honours it (H.264, HEVC) skips
- * every other frame, which is what makes a two-hour film take seconds. The frames are therefore as
- * far apart as the video's keyframes, at least `interval` (previews-layout.ts); each frame's time is
- * the one ffmpeg reports for it (showinfo), never an assumed interval.
+ * every other frame, which is what makes a two-hour film take seconds. Time is cut into cells of
+ * `interval` seconds (previews-layout.ts) and the first keyframe of each cell is taken, so frames are
+ * `interval` apart on average, or as far apart as the keyframes when those are sparser; each frame's
+ * time is the one ffmpeg reports for it (showinfo), never an assumed one.
  */
 export class Previews {
   private readonly inflight = new Map<string, Promise<PreviewSet | undefined>>();
@@ -91,20 +92,7 @@ export class Previews {
     await mkdir(tmp, { recursive: true });
     try {
       const frames: ShowinfoFrame[] = [];
-      const box = this.options.size ?? 160;
-      // Fits the frame's display shape (dar: storage size times sample aspect ratio) in a box × box
-      // square, in even sizes (the JPEG encoder's 4:2:0 wants them), with square pixels after.
-      const fit = `w='2*trunc(min(${box}\\,${box}*dar)/2)':h='2*trunc(min(${box}\\,${box}/dar)/2)'`;
-      // The interval rounded up, never down: frames a hair closer could be one more than the sheets hold.
-      const interval = (Math.ceil(layout.interval * 1000) / 1000).toFixed(3);
-      const filters = [
-        `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${interval})'`,
-        `scale=${fit}`,
-        'setsar=1',
-        'showinfo',
-        `tile=${layout.columns}x${layout.rows}`,
-      ];
-      const output = ['-map', '0:v:0', '-vf', filters.join(',')];
+      const output = ['-map', '0:v:0', '-vf', previewFilters(layout, this.options.size ?? 160)];
       // -fps_mode vfr: one output image per tile, never a tile repeated to fill a frame rate.
       output.push('-fps_mode', 'vfr', '-frames:v', String(layout.maxSheets), '-q:v', '5', path.join(tmp, '%d.jpg'));
       const ok = await this.options.ffmpeg.run({
@@ -143,6 +131,25 @@ export class Previews {
       await rm(tmp, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * The filter graph that turns the decoded keyframes into sheets: the first frame of each cell of
+ * `interval` seconds, fitted in a `box` × `box` square, reported by showinfo, tiled.
+ */
+export function previewFilters(layout: PreviewLayout, box: number): string {
+  // Rounded up, never down: narrower cells could hold one frame more than the sheets have room for.
+  const cell = (Math.ceil(layout.interval * 1000) / 1000).toFixed(3);
+  // Fits the frame's display shape (dar: storage size times sample aspect ratio) in the box, in even
+  // sizes (the JPEG encoder's 4:2:0 wants them), with square pixels after.
+  const fit = `w='2*trunc(min(${box}\\,${box}*dar)/2)':h='2*trunc(min(${box}\\,${box}/dar)/2)'`;
+  return [
+    `select='isnan(prev_selected_t)+gt(floor(t/${cell})\\,floor(prev_selected_t/${cell}))'`,
+    `scale=${fit}`,
+    'setsar=1',
+    'showinfo',
+    `tile=${layout.columns}x${layout.rows}`,
+  ].join(',');
 }
 
 /** The file of a preview set that lists its frames. */

@@ -88,6 +88,18 @@ describe('seek-bar previews made by ffmpeg', { skip: ffmpegMissing }, () => {
     assert.equal((await lines(log)).length, 4);
   });
 
+  it('the first keyframe of each cell of `interval` seconds: frames that far apart on average, not further', async () => {
+    // 12 s with a keyframe every 1.2 s; the layout of 12 s has cells of 2 s.
+    const dense = path.join(dir, 'dense.mp4');
+    const src = ['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=25:duration=12'];
+    const h264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0'];
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...src, ...h264, dense]);
+    const previews = new Previews(path.join(dir, 'cache-dense'), { ffmpeg: new Ffmpeg() });
+    const set = await previews.get(entry(dense, (await stat(dense)).size, { duration: 12 }), { path: dense });
+    // Taking each keyframe at least 2 s after the last would drift to 2.4 s apart: 0, 2.4, 4.8, 7.2, 9.6.
+    assert.deepEqual(set?.index.times, [0, 2.4, 4.8, 6, 8.4, 10.8]);
+  });
+
   it('a portrait video fits the 160-pixel box in height', async () => {
     const previews = new Previews(path.join(dir, 'cache-portrait'), { ffmpeg: new Ffmpeg() });
     const set = await previews.get(entry(portrait, (await stat(portrait)).size, { duration: 6 }), { path: portrait });
