@@ -17,7 +17,11 @@ export interface PreviewOptions {
    * video, so with the runner's default of 2 a poster always finds a free slot.
    */
   concurrency?: number;
-  /** Longest one job may take before it is abandoned (default 3 min: a two-hour film read from a slow disk). */
+  /**
+   * Longest one job may take before it is abandoned (default 10 min). A two-hour 720p film with a
+   * keyframe every 2 s took 45 s from a cold page cache on a shared 2-core machine (bench/previews.ts):
+   * the room is for longer, larger films on slower disks.
+   */
   timeoutMs?: number;
   /** Width of the box a frame fits in (default 160); its height is 160 too, so portrait frames stay small. */
   size?: number;
@@ -100,7 +104,7 @@ export class Previews {
         format: demuxerFor(entry.container)!,
         inputOptions: ['-skip_frame', 'nokey'],
         output,
-        timeoutMs: this.options.timeoutMs ?? 180_000,
+        timeoutMs: this.options.timeoutMs ?? 600_000,
         onStderrLine: (line) => {
           const frame = showinfoFrame(line);
           if (frame !== undefined) frames.push(frame);
