@@ -294,7 +294,13 @@ function thumbnailCues(text: string, trackUrl: string): PreviewCue[] {
     const end = vttSeconds(to);
     if (place === null || !(end > start)) continue;
     const [, url = '', x, y, w, h] = place;
-    cues.push({ start, end, url: new URL(url, trackUrl).href, x: Number(x), y: Number(y), w: Number(w), h: Number(h) });
+    let href: string;
+    try {
+      href = new URL(url, trackUrl).href;
+    } catch {
+      continue; // not a URL: this cue shows nothing
+    }
+    cues.push({ start, end, url: href, x: Number(x), y: Number(y), w: Number(w), h: Number(h) });
   }
   return cues.sort((a, b) => a.start - b.start);
 }
