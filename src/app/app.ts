@@ -5,7 +5,9 @@ import path from 'node:path';
 import { methodNotAllowed } from '../http/decide.js';
 import { Catalog, type ScanProgress } from '../media/catalog.js';
 import { FaststartCache, type FaststartCacheOptions } from '../media/faststart-cache.js';
+import { Ffmpeg } from '../media/ffmpeg.js';
 import { Posters } from '../media/posters.js';
+import { Previews } from '../media/previews.js';
 import { checkNodeCall, handlerOver, type HandlerOptions } from '../serve/handler.js';
 import { keyFromPath, splitUrl } from '../serve/request-target.js';
 import { Responder } from '../serve/responder.js';
@@ -18,6 +20,7 @@ import { appContext, type Call } from './context.js';
 import { asset, healthz, poster, subtitles } from './file-routes.js';
 import { library, notFound, watch } from './page-routes.js';
 import { stream } from './stream-route.js';
+import { previews, previewTarget } from './preview-routes.js';
 import { BYTE_ROUTES, matchRoute, normalizeBasePath, underBase } from './routes.js';
 
 /** Options of createApp: the handler's options (ranges, caching, signing, the folder's rules), and the app's own. */
@@ -37,6 +40,10 @@ export interface AppOptions extends HandlerOptions {
   cacheDir?: string;
   /** Make posters with ffmpeg when it is on the PATH (default true). */
   posters?: boolean;
+  /** Make seek-bar previews with ffmpeg when it is on the PATH (default: as `posters`). */
+  previews?: boolean;
+  /** The ffmpeg binary that makes posters and previews (default "ffmpeg" on the PATH). */
+  ffmpeg?: string;
   /** Receives scan progress (the CLI draws a bar with it). */
   onScanProgress?: (progress: ScanProgress) => void;
   /** With `secrets`: how long the links the pages and the API hand out stay valid (default 1 h). */
@@ -49,7 +56,7 @@ export interface AppOptions extends HandlerOptions {
 export interface App {
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
   readonly catalog: Catalog;
-  /** Lets go of what the app keeps: the open files of the folder it serves, the rebuilt moovs. */
+  /** Lets go of what the app keeps: the open files of the folder it serves, the rebuilt moovs, and the ffmpeg jobs running. */
   close(): void;
 }
 
@@ -78,7 +85,11 @@ export function createApp(options: AppOptions): App {
   const assets = loadAssets();
   assets.catch(() => {}); // a missing build is reported by each page that needs it
   const faststart = new FaststartCache(options.faststart);
-  const app = appContext({ source, catalog, posters: new Posters(path.join(cacheDir, 'posters')), faststart, responder, assets }, options);
+  // One ffmpeg runner for posters and previews: its bound on processes holds for both together.
+  const ffmpeg = new Ffmpeg({ binary: options.ffmpeg });
+  const posters = new Posters(path.join(cacheDir, 'posters'), { ffmpeg });
+  const previewSets = new Previews(path.join(cacheDir, 'previews'), { ffmpeg });
+  const app = appContext({ source, catalog, posters, previews: previewSets, faststart, responder, assets }, options);
   // /media/ is createHandler's own code over the same source, guards included.
   const media = handlerOver(source, options, responder, options.source === undefined);
   const secrets = options.secrets?.length ? options.secrets : undefined;
@@ -90,10 +101,13 @@ export function createApp(options: AppOptions): App {
     if (matched === undefined) return next === undefined ? notFound(app, call) : next();
     if (call.req.method !== 'GET' && call.req.method !== 'HEAD') return call.send(methodNotAllowed());
     const { name, rest } = matched;
-    const key = BYTE_ROUTES.has(name) || name === 'watch' ? keyFromPath(rest) : undefined;
+    const decoded = BYTE_ROUTES.has(name) || name === 'watch' ? keyFromPath(rest) : undefined;
+    // A previews path names a file of a video's previews; the video's key is what its link signs.
+    const preview = name === 'previews' ? previewTarget(decoded) : undefined;
+    const key = name === 'previews' ? preview?.key : decoded;
     // Bytes of files need a signed link when signing is on; checked before any lookup, so a refusal
     // says nothing about whether the file exists. (/media/ is the handler's, which checks the same.)
-    if (secrets !== undefined && (name === 'poster' || name === 'subtitles')) {
+    if (secrets !== undefined && (name === 'poster' || name === 'previews' || name === 'subtitles')) {
       const refused = refusal(key, query, secrets, Date.now() / 1000);
       if (refused !== undefined) return call.send(refused);
     }
@@ -107,6 +121,8 @@ export function createApp(options: AppOptions): App {
         return stream(app, call, rest, query, secrets);
       case 'poster':
         return poster(app, call, key, query.get('v'));
+      case 'previews':
+        return previews(app, call, preview, query);
       case 'subtitles':
         return subtitles(app, call, key);
       case 'library':
@@ -132,6 +148,7 @@ export function createApp(options: AppOptions): App {
   const close = () => {
     media.handler.close();
     faststart.close();
+    ffmpeg.close();
   };
   return Object.assign(listener, { catalog, close });
 }

@@ -1,6 +1,7 @@
 import type { CatalogEntry } from '../media/catalog.js';
 import { type Playability, playability } from '../media/playability.js';
 import { posterVersion } from '../media/posters.js';
+import { Previews } from '../media/previews.js';
 import { playbackType } from './format.js';
 import { urlFor } from './html.js';
 
@@ -16,6 +17,8 @@ export interface EntryView {
   watchUrl: string;
   downloadUrl: string;
   posterUrl: string | null;
+  /** The WebVTT thumbnails track of seek-bar previews (`sheet.jpg#xywh=x,y,w,h` cues); null when there are none. */
+  previewsUrl: string | null;
   size: number;
   modified: string;
   container: string;
@@ -47,6 +50,8 @@ export interface Signer {
 export interface ViewOptions {
   /** Whether posters can be made (ffmpeg is there and they are on). */
   posters: boolean;
+  /** Whether seek-bar previews can be made (ffmpeg is there and they are on). */
+  previews: boolean;
   /** Signs the byte links, when signing is on. */
   signer?: Signer;
   /** The path prefix of every URL ('' at the root, '/videos' under a base path or an Express mount). */
@@ -54,14 +59,14 @@ export interface ViewOptions {
 }
 
 /** The view of one catalog entry, with its links under `base` (and signed, when signing is on). */
-export function entryView(entry: CatalogEntry, { posters, signer, base }: ViewOptions): EntryView {
+export function entryView(entry: CatalogEntry, { posters, previews, signer, base }: ViewOptions): EntryView {
   const slash = entry.path.lastIndexOf('/');
   const file = entry.path.slice(slash + 1);
   const dot = file.lastIndexOf('.');
   // With signing on, each URL carries a token for its own key; the other parameters stay readable.
-  const link = (prefix: string, key: string, params = '') => {
+  const link = (prefix: string, key: string, params = '', suffix = '') => {
     const query = [params, signer?.query(key) ?? ''].filter(Boolean).join('&');
-    return `${urlFor(base + prefix, key)}${query === '' ? '' : `?${query}`}`;
+    return `${urlFor(base + prefix, key)}${suffix}${query === '' ? '' : `?${query}`}`;
   };
   return {
     path: entry.path,
@@ -73,6 +78,7 @@ export function entryView(entry: CatalogEntry, { posters, signer, base }: ViewOp
     watchUrl: urlFor(`${base}/watch/`, entry.path),
     downloadUrl: link('/media/', entry.path, 'download=1'),
     posterUrl: posters && entry.kind === 'video' && entry.error === undefined ? link('/poster/', entry.path, `v=${posterVersion(entry)}`) : null,
+    previewsUrl: previews && Previews.canPreview(entry) ? link('/previews/', entry.path, `v=${posterVersion(entry)}`, '.vtt') : null,
     size: entry.size,
     modified: new Date(entry.mtimeMs).toISOString(),
     container: entry.container,

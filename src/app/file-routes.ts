@@ -1,11 +1,11 @@
 import { documentPlan, notFound, textPlan } from '../http/decide.js';
-import { type PosterInput, posterVersion } from '../media/posters.js';
+import { posterVersion } from '../media/posters.js';
 import { resourceReader } from '../media/resource-reader.js';
 import { decodeSubtitles, srtToVtt } from '../media/srt-to-vtt.js';
 import { openFile } from '../source/file/file-resource.js';
-import type { Resource } from '../source/types.js';
 import { assetResource } from './assets.js';
 import type { AppContext, Call } from './context.js';
+import { ffmpegInput } from './ffmpeg-input.js';
 
 /** Long-lived and validated: a poster URL carries the video's version, so it never needs refreshing. */
 const POSTER_CACHE = 'public, max-age=31536000, immutable';
@@ -15,7 +15,7 @@ const ASSET_CACHE = 'public, max-age=31536000, immutable';
 const MAX_SUBTITLES = 10 * 1024 * 1024;
 
 /**
- * GET /poster/<key>?v=<version>: a frame of the video, made by ffmpeg (posterInput says from what);
+ * GET /poster/<key>?v=<version>: a frame of the video, made by ffmpeg (ffmpegInput says from what);
  * immutable when `v` is the video's current version.
  */
 export async function poster(app: AppContext, call: Call, key: string | undefined, version: string | null): Promise<void> {
@@ -24,7 +24,7 @@ export async function poster(app: AppContext, call: Call, key: string | undefine
   const resource = entry === undefined ? undefined : await app.source.lookup(entry.path, { keep: false });
   if (entry === undefined || resource === undefined) return call.send(textPlan(404, 'No poster'));
   try {
-    const file = await app.posters.get(entry, await posterInput(app, entry.path, resource));
+    const file = await app.posters.get(entry, await ffmpegInput(app, entry.path, resource));
     const image = file === undefined ? undefined : await openFile(file);
     if (image === undefined) return call.send(textPlan(404, 'No poster'));
     const cacheControl = version === posterVersion(entry) ? POSTER_CACHE : 'no-cache';
@@ -32,15 +32,6 @@ export async function poster(app: AppContext, call: Call, key: string | undefine
   } finally {
     resource.release();
   }
-}
-
-/** Where ffmpeg best reads a video from: its local path, else a URL that takes ranges, else its bytes in order. */
-async function posterInput(app: AppContext, key: string, resource: Resource): Promise<PosterInput> {
-  const path = await app.source.localPath?.(key);
-  if (path !== undefined) return { path };
-  // A source that cannot make one now (its presigner not installed) still has the bytes in order.
-  const url = await app.source.urlFor?.(key).catch(() => undefined);
-  return url === undefined ? { resource } : { url };
 }
 
 /** GET /subtitles/<key>: WebVTT as it is (with ranges and validators), SRT converted to WebVTT. */

@@ -2,7 +2,7 @@
  * The app's URL contract as a table: which handler a path goes to, and the rest of the path after the
  * route's prefix. Pure: no request, no response.
  */
-export type RouteName = 'library' | 'watch' | 'media' | 'stream' | 'poster' | 'subtitles' | 'api' | 'assets' | 'healthz';
+export type RouteName = 'library' | 'watch' | 'media' | 'stream' | 'poster' | 'previews' | 'subtitles' | 'api' | 'assets' | 'healthz';
 
 interface Route {
   name: RouteName;
@@ -15,6 +15,7 @@ const ROUTES: readonly Route[] = [
   { name: 'stream', path: '/stream/' },
   { name: 'watch', path: '/watch/' },
   { name: 'poster', path: '/poster/' },
+  { name: 'previews', path: '/previews/' },
   { name: 'subtitles', path: '/subtitles/' },
   { name: 'assets', path: '/assets/' },
   { name: 'api', path: '/api/library' },
@@ -24,7 +25,7 @@ const ROUTES: readonly Route[] = [
 ];
 
 /** Routes that serve bytes of files: the ones signed links guard. */
-export const BYTE_ROUTES: ReadonlySet<RouteName> = new Set(['media', 'stream', 'poster', 'subtitles']);
+export const BYTE_ROUTES: ReadonlySet<RouteName> = new Set(['media', 'stream', 'poster', 'previews', 'subtitles']);
 
 /**
  * The route of a path and what follows its prefix, keeping the prefix's last "/" (so `rest` of

@@ -28,6 +28,7 @@ function item(path: string, extra: Partial<EntryView> = {}): EntryView {
     watchUrl: `/videos/watch/${encoded}`,
     downloadUrl: `/videos/media/${encoded}?download=1`,
     posterUrl: null,
+    previewsUrl: null,
     size: 1000,
     modified: '2026-01-01T00:00:00.000Z',
     container: 'mp4',

@@ -10,6 +10,8 @@ describe('the route table', () => {
     ['/stream/a%20b.mp4', { name: 'stream', rest: '/a%20b.mp4' }],
     ['/watch/Trips/day.mp4', { name: 'watch', rest: '/Trips/day.mp4' }],
     ['/poster/a.mp4', { name: 'poster', rest: '/a.mp4' }],
+    ['/previews/a%20b.mp4.vtt', { name: 'previews', rest: '/a%20b.mp4.vtt' }],
+    ['/previews/a.mp4.2.jpg', { name: 'previews', rest: '/a.mp4.2.jpg' }],
     ['/subtitles/a.srt', { name: 'subtitles', rest: '/a.srt' }],
     ['/assets/library.0123abcd.js', { name: 'assets', rest: '/library.0123abcd.js' }],
     ['/api/library', { name: 'api', rest: '' }],
