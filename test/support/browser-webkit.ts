@@ -92,7 +92,12 @@ export async function launchWebKit(): Promise<EngineBrowser> {
     engine: 'webkit',
     openPage: async (url) => {
       let handle = firstWindow;
-      if (firstWindowTaken) handle = (await command<{ handle: string }>('POST', '/window/new', { type: 'window' })).handle;
+      if (firstWindowTaken) {
+        // New Window needs the current window open (WebDriver: else "no such window", measured after
+        // a second page was closed while the first stayed): the first window always is.
+        await switchTo(firstWindow);
+        handle = (await command<{ handle: string }>('POST', '/window/new', { type: 'window' })).handle;
+      }
       firstWindowTaken = true;
       const page = webkitPage(handle, command, switchTo, async () => {
         // The session's last window stays open: closing it would end the session.

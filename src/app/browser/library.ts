@@ -38,6 +38,17 @@ function thisEngine(): Engine | undefined {
   return undefined;
 }
 
+/**
+ * Whether this is WebKit on Linux (WebKitGTK, WPE: GNOME Web, Epiphany), which decodes through
+ * GStreamer and plays more than any engine the table describes. Measured with WebKitGTK 2.50.6
+ * (MiniBrowser, user agent "(X11; Linux x86_64) AppleWebKit/605.1.15 ... Safari/605.1.15"): an AVI of
+ * MPEG-4 Part 2 and MP3, which every column of the table says no browser plays, plays at 320x240.
+ */
+function gstreamerWebKit(): boolean {
+  const ua = navigator.userAgent;
+  return /AppleWebKit/.test(ua) && !/Chrom(e|ium)\//.test(ua) && /Linux/.test(ua);
+}
+
 /** The table's verdicts on a card's file, from its data-playability. */
 function verdictsOf(card: HTMLElement): Playability | undefined {
   try {
@@ -64,7 +75,10 @@ function markUnplayable(): void {
     else if (verdict?.verdict === 'plays') continue;
     else if (type !== undefined && tester.canPlayType(type) === '') reasons = verdict?.reasons ?? [`this browser does not decode ${type}`];
     else if (type === undefined && table !== undefined && Object.values(table).every((v) => typeof v !== 'object' || v.verdict === 'no')) {
-      reasons = table.chromium.reasons; // no engine plays it, whichever this is
+      // No engine of the table plays it, whichever this is; but GStreamer may (an AVI does), and with
+      // no type to ask canPlayType about, WebKit on Linux is told nothing rather than something wrong.
+      if (gstreamerWebKit()) continue;
+      reasons = table.chromium.reasons;
     }
     if (reasons === undefined) continue;
     const badge = document.createElement('span');
