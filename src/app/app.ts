@@ -5,9 +5,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { methodNotAllowed } from '../http/decide.js';
 import { Catalog, type ScanProgress } from '../media/catalog.js';
+import { FaststartCache, type FaststartCacheOptions } from '../media/faststart-cache.js';
+import { Ffmpeg } from '../media/ffmpeg.js';
 import { metricsHandler } from '../metrics/handler.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { Posters } from '../media/posters.js';
+import { Previews } from '../media/previews.js';
 import { checkNodeCall, handlerOver, type HandlerOptions } from '../serve/handler.js';
 import { keyFromPath, splitUrl } from '../serve/request-target.js';
 import { Responder } from '../serve/responder.js';
@@ -19,6 +22,8 @@ import { loadAssets } from './assets.js';
 import { appContext, type Call } from './context.js';
 import { asset, healthz, poster, readyz, subtitles } from './file-routes.js';
 import { library, notFound, watch } from './page-routes.js';
+import { stream } from './stream-route.js';
+import { previews, previewTarget } from './preview-routes.js';
 import { BYTE_ROUTES, matchRoute, normalizeBasePath, underBase } from './routes.js';
 
 /** Options of createApp: the handler's options (ranges, caching, signing, the folder's rules), and the app's own. */
@@ -38,10 +43,16 @@ export interface AppOptions extends HandlerOptions {
   cacheDir?: string;
   /** Make posters with ffmpeg when it is on the PATH (default true). */
   posters?: boolean;
+  /** Make seek-bar previews with ffmpeg when it is on the PATH (default: as `posters`). */
+  previews?: boolean;
+  /** The ffmpeg binary that makes posters and previews (default "ffmpeg" on the PATH). */
+  ffmpeg?: string;
   /** Receives scan progress (the CLI draws a bar with it). */
   onScanProgress?: (progress: ScanProgress) => void;
   /** With `secrets`: how long the links the pages and the API hand out stay valid (default 1 h). */
   signTtl?: number;
+  /** Limits of the faststart views the player streams (`/stream/`): bytes of rebuilt moovs kept, largest moov rewritten. */
+  faststart?: FaststartCacheOptions;
   /**
    * Counts the app's requests by route, its answers, streams and failures, its source's cache and its
    * catalog (seekable/metrics' `createMetrics()`), and serves them at GET /metrics unless
@@ -61,7 +72,7 @@ export interface App {
    * other nodes; everything else is still answered. Idempotent.
    */
   drain(): void;
-  /** Lets go of what the app keeps: the open files of the folder it serves. */
+  /** Lets go of what the app keeps: the open files of the folder it serves, the rebuilt moovs, and the ffmpeg jobs running. */
   close(): void;
 }
 
@@ -93,7 +104,12 @@ export function createApp(options: AppOptions): App {
   let draining = false;
   const assets = loadAssets();
   assets.catch(() => {}); // a missing build is reported by each page that needs it
-  const app = appContext({ source, catalog, posters: new Posters(path.join(cacheDir, 'posters')), responder, assets }, options);
+  const faststart = new FaststartCache(options.faststart);
+  // One ffmpeg runner for posters and previews: its bound on processes holds for both together.
+  const ffmpeg = new Ffmpeg({ binary: options.ffmpeg });
+  const posters = new Posters(path.join(cacheDir, 'posters'), { ffmpeg });
+  const previewSets = new Previews(path.join(cacheDir, 'previews'), { ffmpeg });
+  const app = appContext({ source, catalog, posters, previews: previewSets, faststart, responder, assets }, options);
   // /media/ is createHandler's own code over the same source, guards included.
   const media = handlerOver(source, options, responder, options.source === undefined);
   const secrets = options.secrets?.length ? options.secrets : undefined;
@@ -107,10 +123,13 @@ export function createApp(options: AppOptions): App {
     if (matched === undefined) return notFound(app, call);
     if (call.req.method !== 'GET' && call.req.method !== 'HEAD') return call.send(methodNotAllowed());
     const { name, rest } = matched;
-    const key = BYTE_ROUTES.has(name) || name === 'watch' ? keyFromPath(rest) : undefined;
+    const decoded = BYTE_ROUTES.has(name) || name === 'watch' ? keyFromPath(rest) : undefined;
+    // A previews path names a file of a video's previews; the video's key is what its link signs.
+    const preview = name === 'previews' ? previewTarget(decoded) : undefined;
+    const key = name === 'previews' ? preview?.key : decoded;
     // Bytes of files need a signed link when signing is on; checked before any lookup, so a refusal
     // says nothing about whether the file exists. (/media/ is the handler's, which checks the same.)
-    if (secrets !== undefined && (name === 'poster' || name === 'subtitles')) {
+    if (secrets !== undefined && (name === 'poster' || name === 'previews' || name === 'subtitles')) {
       const refused = refusal(key, query, secrets, Date.now() / 1000);
       if (refused !== undefined) return call.send(refused);
     }
@@ -120,8 +139,12 @@ export function createApp(options: AppOptions): App {
         const q = url.indexOf('?');
         return media.serve(call.req, call.res, q < 0 ? rest : rest + url.slice(q));
       }
+      case 'stream':
+        return stream(app, call, rest, query, secrets);
       case 'poster':
         return poster(app, call, key, query.get('v'));
+      case 'previews':
+        return previews(app, call, preview, query);
       case 'subtitles':
         return subtitles(app, call, key);
       case 'library':
@@ -150,11 +173,16 @@ export function createApp(options: AppOptions): App {
       responder.fail(req, res, err),
     );
   };
+  const close = () => {
+    media.handler.close();
+    faststart.close();
+    ffmpeg.close();
+  };
   return Object.assign(listener, {
     catalog,
     drain: () => {
       draining = true;
     },
-    close: () => media.handler.close(),
+    close,
   });
 }

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plan } from '../http/decide.js';
 import type { Catalog, CatalogEntry } from '../media/catalog.js';
+import type { FaststartCache } from '../media/faststart-cache.js';
 import type { Posters } from '../media/posters.js';
+import type { Previews } from '../media/previews.js';
 import type { Responder } from '../serve/responder.js';
 import { signQuery } from '../serve/signing.js';
 import type { ListableSource } from '../source/types.js';
@@ -23,6 +25,10 @@ export interface AppContext {
   source: ListableSource;
   catalog: Catalog;
   posters: Posters;
+  /** The player's faststart views of files whose moov follows their media data (the /stream/ route). */
+  faststart: FaststartCache;
+  /** Seek-bar previews: sprite sheets and their thumbnails track, made by the same ffmpeg as the posters. */
+  previews: Previews;
   responder: Responder;
   /** The pages' scripts, stylesheet and icon, read once (a missing build rejects: each page then answers 500 saying so). */
   assets: Promise<Assets>;
@@ -30,6 +36,10 @@ export interface AppContext {
   page(call: Call): Promise<PageContext>;
   /** Whether pages show posters (ffmpeg is there and posters are on). */
   postersOn(): Promise<boolean>;
+  /** Whether pages offer seek-bar previews (ffmpeg is there, as far as is known yet, and previews are on). */
+  previewsOn(): Promise<boolean>;
+  /** Whether previews are on at all (the option): the previews route answers 404 when they are not. */
+  previewsWanted: boolean;
   /** Makes the views of one answer: one posters check and one signing expiry for all of them. */
   viewer(call: Call): Promise<(entry: CatalogEntry) => EntryView>;
   /** The catalog's entry for a key, once the source confirms it would still serve it. */
@@ -39,15 +49,21 @@ export interface AppContext {
 /** The longest a page waits for the check that ffmpeg is there (started with the app) before it renders without posters. */
 const POSTER_CHECK_WAIT_MS = 200;
 
-/** The shared parts, with the poster check started now so that the first page does not wait for ffmpeg. */
+/** The shared parts, with the ffmpeg check started now so that the first page does not wait for it. */
 export function appContext(
-  parts: Pick<AppContext, 'source' | 'catalog' | 'posters' | 'responder' | 'assets'>,
+  parts: Pick<AppContext, 'source' | 'catalog' | 'posters' | 'previews' | 'faststart' | 'responder' | 'assets'>,
   options: AppContextOptions,
 ): AppContext {
-  const check = options.posters === false ? Promise.resolve(false) : parts.posters.available();
+  const wantPosters = options.posters !== false;
+  // Previews follow posters unless told otherwise: --no-posters means no ffmpeg jobs at all.
+  const wantPreviews = (options.previews ?? options.posters) !== false;
+  // Posters and previews share one ffmpeg runner, so one check answers for both.
+  const check = wantPosters || wantPreviews ? parts.posters.available() : Promise.resolve(false);
   let known: boolean | undefined;
   void check.then((on) => (known = on));
-  const postersOn = async () => known ?? (await Promise.race([check, new Promise<boolean>((r) => setTimeout(r, POSTER_CHECK_WAIT_MS, false))]));
+  const ffmpegOn = async () => known ?? (await Promise.race([check, new Promise<boolean>((r) => setTimeout(r, POSTER_CHECK_WAIT_MS, false))]));
+  const postersOn = async () => wantPosters && (await ffmpegOn());
+  const previewsOn = async () => wantPreviews && (await ffmpegOn());
   const secrets = options.secrets?.length ? options.secrets : undefined;
 
   /**
@@ -66,11 +82,13 @@ export function appContext(
   return {
     ...parts,
     postersOn,
+    previewsOn,
+    previewsWanted: wantPreviews,
     async page(call) {
       return { base: call.base, assets: (await parts.assets).urls };
     },
     async viewer(call) {
-      const options = { posters: await postersOn(), signer: signer(), base: call.base };
+      const options = { posters: await postersOn(), previews: await previewsOn(), signer: signer(), base: call.base };
       return (entry) => entryView(entry, options);
     },
     async entry(key) {
@@ -87,6 +105,7 @@ export function appContext(
 /** The options of createApp that the shared context reads. */
 export interface AppContextOptions {
   posters?: boolean;
+  previews?: boolean;
   secrets?: readonly string[];
   signTtl?: number;
 }

@@ -5,6 +5,7 @@ import { decodeSubtitles, srtToVtt } from '../media/srt-to-vtt.js';
 import { openFile } from '../source/file/file-resource.js';
 import { assetResource } from './assets.js';
 import type { AppContext, Call } from './context.js';
+import { ffmpegInput } from './ffmpeg-input.js';
 
 /** Long-lived and validated: a poster URL carries the video's version, so it never needs refreshing. */
 const POSTER_CACHE = 'public, max-age=31536000, immutable';
@@ -14,8 +15,8 @@ const ASSET_CACHE = 'public, max-age=31536000, immutable';
 const MAX_SUBTITLES = 10 * 1024 * 1024;
 
 /**
- * GET /poster/<key>?v=<version>: a frame of the video, made by ffmpeg from the source's local path
- * when it has one, else from the resource's bytes; immutable when `v` is the video's current version.
+ * GET /poster/<key>?v=<version>: a frame of the video, made by ffmpeg (ffmpegInput says from what);
+ * immutable when `v` is the video's current version.
  */
 export async function poster(app: AppContext, call: Call, key: string | undefined, version: string | null): Promise<void> {
   const entry = key === undefined ? undefined : app.catalog.get(key);
@@ -23,8 +24,7 @@ export async function poster(app: AppContext, call: Call, key: string | undefine
   const resource = entry === undefined ? undefined : await app.source.lookup(entry.path, { keep: false });
   if (entry === undefined || resource === undefined) return call.send(textPlan(404, 'No poster'));
   try {
-    const local = await app.source.localPath?.(entry.path);
-    const file = await app.posters.get(entry, local === undefined ? { resource } : { path: local });
+    const file = await app.posters.get(entry, await ffmpegInput(app, entry.path, resource));
     const image = file === undefined ? undefined : await openFile(file);
     if (image === undefined) return call.send(textPlan(404, 'No poster'));
     const cacheControl = version === posterVersion(entry) ? POSTER_CACHE : 'no-cache';

@@ -34,16 +34,18 @@ export function formatResolution(width: number | undefined, height: number | und
 
 /**
  * The type to ask `canPlayType` about, with codecs when known: 'video/mp4; codecs="avc1.64001f, mp4a.40.2"'.
- * MOV is asked about as MP4 and Matroska as WebM: the same codecs in a sibling container are what a
- * browser actually decides on, and it has no answer at all for video/quicktime or video/x-matroska.
+ * MOV is asked about as MP4: the same demuxer reads both, and browsers answer "" for video/quicktime.
+ * Matroska is asked about as itself: Chromium answers "probably" for video/x-matroska with codecs it
+ * plays, Safari "" (it has no Matroska demuxer), so asking as WebM would promise Safari a file it refuses.
  */
 export function playbackType(entry: Pick<CatalogEntry, 'container' | 'kind' | 'videoCodec' | 'audioCodec' | 'path'>): string | undefined {
   const codecs = [entry.videoCodec, entry.audioCodec].filter((c) => c !== undefined);
   const withCodecs = (type: string) => (codecs.length > 0 ? `${type}; codecs="${codecs.join(', ')}"` : type);
   const prefix = entry.kind === 'audio' || entry.videoCodec === undefined ? 'audio' : 'video';
   if (entry.container === 'mp4' || entry.container === 'mov') return withCodecs(`${prefix}/mp4`);
-  if (entry.container === 'webm' || entry.container === 'matroska') return withCodecs(`${prefix}/webm`);
-  if (entry.container === 'ogg' && entry.audioCodec !== undefined) return `audio/ogg; codecs="${entry.audioCodec}"`;
+  if (entry.container === 'webm') return withCodecs(`${prefix}/webm`);
+  if (entry.container === 'matroska') return withCodecs(`${prefix}/x-matroska`);
+  if (entry.container === 'ogg' && codecs.length > 0) return withCodecs(`${prefix}/ogg`);
   const type = contentTypeFor(entry.path);
   return type.startsWith('audio/') ? type : undefined;
 }

@@ -2,11 +2,14 @@ import { documentPlan } from '../http/decide.js';
 import type { CatalogEntry } from '../media/catalog.js';
 import type { AppContext, Call } from './context.js';
 import type { EntryView } from './entry-json.js';
-import { CONTENT_SECURITY_POLICY, libraryPage, notFoundPage, watchPage, type SortOrder } from './pages.js';
+import { CONTENT_SECURITY_POLICY, contentSecurityPolicy, libraryPage, notFoundPage, watchPage, type SortOrder } from './pages.js';
 
 /** Pages are made per request from what is known now (revalidated every time), and run only our own files' code. */
-const html = (status: number, text: string) =>
-  documentPlan(status, 'text/html; charset=utf-8', text, { 'Cache-Control': 'no-cache', 'Content-Security-Policy': CONTENT_SECURITY_POLICY });
+async function html(app: AppContext, status: number, text: string) {
+  const origin = await app.source.redirectOrigin?.();
+  const policy = origin === undefined ? CONTENT_SECURITY_POLICY : contentSecurityPolicy([origin]);
+  return documentPlan(status, 'text/html; charset=utf-8', text, { 'Cache-Control': 'no-cache', 'Content-Security-Policy': policy });
+}
 
 function sortItems(items: EntryView[], order: SortOrder): EntryView[] {
   const byName = (a: EntryView, b: EntryView) => a.path.localeCompare(b.path);
@@ -26,7 +29,7 @@ export async function library(app: AppContext, call: Call, query: URLSearchParam
   const matches = q === '' ? all : all.filter((entry) => entry.path.toLowerCase().includes(needle));
   const items = sortItems(matches.map(await app.viewer(call)), sort);
   const view = { items, total: all.length, query: q, sort, posters: await app.postersOn(), scan: app.catalog.status };
-  call.send(html(200, libraryPage(await app.page(call), view)));
+  call.send(await html(app, 200, libraryPage(await app.page(call), view)));
 }
 
 /** GET /watch/<key>: the player, with the previous and next files of the same folder. */
@@ -42,10 +45,10 @@ export async function watch(app: AppContext, call: Call, key: string | undefined
   const i = inFolder.findIndex((e) => e.path === entry.path);
   const neighbour = (e: CatalogEntry | undefined) => (e === undefined ? undefined : view(e));
   const page = { item, previous: neighbour(inFolder[i - 1]), next: neighbour(inFolder[i + 1]), posters: await app.postersOn() };
-  call.send(html(200, watchPage(await app.page(call), page)));
+  call.send(await html(app, 200, watchPage(await app.page(call), page)));
 }
 
 /** The page for a path no route has (or an entry there is none of). */
 export async function notFound(app: AppContext, call: Call): Promise<void> {
-  call.send(html(404, notFoundPage(await app.page(call))));
+  call.send(await html(app, 404, notFoundPage(await app.page(call))));
 }

@@ -1,4 +1,5 @@
 import type { ScanProgress } from '../media/catalog.js';
+import { shellWord } from '../media/playability.js';
 import type { AssetUrls } from './assets.js';
 import type { EntryView } from './entry-json.js';
 import { formatDuration, formatResolution, formatSize } from './format.js';
@@ -15,23 +16,29 @@ export interface PageContext {
 }
 
 /**
- * The Content-Security-Policy every page is sent with. The pages hold no inline script, style or
- * event handler: their code and style are files of our own origin, so an injected element or
- * attribute cannot run. Media, posters and the renewal fetch are same-origin too; blob: and data:
- * cost nothing and leave room for media the page makes itself.
+ * The Content-Security-Policy of the pages. The pages hold no inline script, style or event handler:
+ * their code and style are files of our own origin, so an injected element or attribute cannot run.
+ * Media, posters and the renewal fetch are same-origin too, except media from `mediaOrigins`: where a
+ * source in redirect mode sends the player (a store's origin). blob: and data: cost nothing and leave
+ * room for media the page makes itself.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'self'",
-].join('; ');
+export function contentSecurityPolicy(mediaOrigins: readonly string[] = []): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    ["media-src 'self' blob:", ...mediaOrigins].join(' '),
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+  ].join('; ');
+}
+
+/** The pages' policy when media comes from our own origin only. */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 function layout(page: PageContext, title: string, body: string, script?: 'library' | 'player'): string {
   const asset = (role: keyof AssetUrls) => e(`${page.base}${page.assets[role]}`);
@@ -67,12 +74,27 @@ function formatTag(item: EntryView): string {
   return dot > 0 ? `<span class="format">${e(file.slice(dot + 1).toUpperCase())}</span>` : '';
 }
 
+/** "1.9 s" under a minute, else "2:03": how long a cut file plays. */
+function seconds(value: number): string {
+  return value < 60 ? `${value.toFixed(1)} s` : formatDuration(value);
+}
+
 function card(item: EntryView, posters: boolean): string {
   const facts = [formatResolution(item.width ?? undefined, item.height ?? undefined), formatSize(item.size)].filter(Boolean).join(' · ');
   const badges: string[] = [];
   if (item.error !== null) badges.push(`<span class="badge bad" title="${e(item.error)}">Unreadable</span>`);
+  if (item.truncated) {
+    const plays = item.playableDuration === null ? 'only its first part plays' : `it plays the first ${seconds(item.playableDuration)}`;
+    const of = item.duration === null ? '' : ` of ${seconds(item.duration)}`;
+    badges.push(
+      `<span class="badge bad" title="${e(`The file ends early (a download or recording that stopped): ${plays}${of}.`)}">Truncated</span>`,
+    );
+  }
   if (item.faststart === false) {
-    badges.push('<span class="badge" title="The index (moov) is at the end of the file: slower start, extra seeks">Not web-optimized</span>');
+    const why =
+      'The index (moov) is at the end of the file: the browser must fetch the end before it can start, so it starts slower and seeks more. ' +
+      `To fix it without re-encoding: seekable faststart ${shellWord(item.path)}`;
+    badges.push(`<span class="badge" title="${e(why)}">Not web-optimized</span>`);
   }
   let picture: string;
   if (item.kind === 'audio') picture = '<span class="icon" aria-hidden="true">♪</span>';
@@ -84,8 +106,11 @@ function card(item: EntryView, posters: boolean): string {
     const at = item.duration === null ? 1 : Math.round(item.duration * 0.1 * 10) / 10;
     picture = `<span class="icon" aria-hidden="true">▶</span><video muted preload="none" tabindex="-1" data-src="${e(`${item.url}#t=${at}`)}"></video>`;
   }
-  const duration = item.duration === null ? '' : `<span class="duration">${formatDuration(item.duration)}</span>`;
-  return `<li class="card" data-name="${e(item.path.toLowerCase())}"${item.mime === null ? '' : ` data-mime="${e(item.mime)}"`}>
+  // A cut file shows how much of it plays, not the length its headers promise.
+  const length = item.truncated ? item.playableDuration : item.duration;
+  const duration = length === null ? '' : `<span class="duration">${formatDuration(length)}</span>`;
+  const verdicts = item.playability === null ? '' : ` data-playability="${e(JSON.stringify(item.playability))}"`;
+  return `<li class="card" data-name="${e(item.path.toLowerCase())}"${item.mime === null ? '' : ` data-mime="${e(item.mime)}"`}${verdicts}>
 <a href="${e(item.watchUrl)}"><div class="thumb">${picture}${formatTag(item)}${duration}</div>
 <div class="meta"><span class="title">${e(item.title)}</span><span class="facts">${e(facts)}</span><span class="badges">${badges.join('')}</span></div></a>
 </li>`;
@@ -175,6 +200,12 @@ export function watchPage(page: PageContext, { item, previous, next, posters }: 
   ];
   const hints: string[] = [];
   if (item.error !== null) hints.push(`<div class="notice bad">This file could not be read fully: ${e(item.error)}.</div>`);
+  if (item.truncated) {
+    const plays = item.playableDuration === null ? 'only its first part plays' : `it plays the first ${seconds(item.playableDuration)}`;
+    hints.push(
+      `<div class="notice bad">This file ends early (a download or recording that stopped): ${plays}${item.duration === null ? '' : ` of ${seconds(item.duration)}`}.</div>`,
+    );
+  }
   if (item.faststart === false) {
     hints.push(
       '<div class="notice">This file is not web-optimized: its index is at the end, so it starts slower and seeks more. ' +
@@ -193,7 +224,7 @@ export function watchPage(page: PageContext, { item, previous, next, posters }: 
 <main class="player" data-entry-api="${e(entryApi)}">
 <nav class="crumbs">${crumbs}</nav>
 <h1>${e(item.title)}</h1>
-<div class="stage"><${tag} id="player" controls preload="metadata"${poster} src="${e(item.url)}">${tracks}</${tag}></div>
+<div class="stage"><${tag} id="player" controls preload="metadata"${poster} src="${e(item.streamUrl)}">${tracks}</${tag}></div>
 <div id="notice" class="notice" hidden></div>
 <div class="bar">
 ${neighbour(previous, '← Previous', 'prev')}${neighbour(next, 'Next →', 'next')}

@@ -2,7 +2,19 @@
  * The app's URL contract as a table: which handler a path goes to, and the rest of the path after the
  * route's prefix. Pure: no request, no response.
  */
-export type RouteName = 'library' | 'watch' | 'media' | 'poster' | 'subtitles' | 'api' | 'assets' | 'healthz' | 'readyz' | 'metrics';
+export type RouteName =
+  | 'library'
+  | 'watch'
+  | 'media'
+  | 'stream'
+  | 'poster'
+  | 'previews'
+  | 'subtitles'
+  | 'api'
+  | 'assets'
+  | 'healthz'
+  | 'readyz'
+  | 'metrics';
 
 interface Route {
   name: RouteName;
@@ -12,8 +24,10 @@ interface Route {
 
 const ROUTES: readonly Route[] = [
   { name: 'media', path: '/media/' },
+  { name: 'stream', path: '/stream/' },
   { name: 'watch', path: '/watch/' },
   { name: 'poster', path: '/poster/' },
+  { name: 'previews', path: '/previews/' },
   { name: 'subtitles', path: '/subtitles/' },
   { name: 'assets', path: '/assets/' },
   { name: 'api', path: '/api/library' },
@@ -25,7 +39,7 @@ const ROUTES: readonly Route[] = [
 ];
 
 /** Routes that serve bytes of files: the ones signed links guard. */
-export const BYTE_ROUTES: ReadonlySet<RouteName> = new Set(['media', 'poster', 'subtitles']);
+export const BYTE_ROUTES: ReadonlySet<RouteName> = new Set(['media', 'stream', 'poster', 'previews', 'subtitles']);
 
 /**
  * The route of a path and what follows its prefix, keeping the prefix's last "/" (so `rest` of

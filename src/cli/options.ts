@@ -5,19 +5,26 @@ import { normalizeBasePath } from '../app/routes.js';
 import { normalizeAccelPrefix } from '../serve/accel-redirect.js';
 import type { ServerLimits } from '../serve/create-server.js';
 import { parseDuration } from '../serve/signing.js';
+import type { S3SourceOptions } from '../source/s3/s3-source.js';
+import { parseS3Url, type S3Location } from '../source/s3/s3-url.js';
 import { UsageError } from './usage-error.js';
 
 export const USAGE = `Usage:
   seekable serve <dir> [--host 127.0.0.1] [--port 8080] [--cache-dir <dir>] [--secret <s>]
                        [--tls-cert <pem> --tls-key <pem>]
+  seekable serve s3://<bucket>[/<prefix>] [--s3-endpoint <url>] [--s3-region <r>] [--s3-path-style]
   seekable sign <path> [--ttl 1h] [--prefix] [--base-url http://127.0.0.1:8080] [--secret <s>]
+  seekable faststart <in> <out> | <in> --in-place [--progress]   (seekable faststart --help)
+  seekable probe <file|dir> [--json]      what each file holds and where it plays (probe --help)
 
-serve: serves the videos in <dir> over HTTP with full range and conditional support:
+serve: serves the videos in <dir> (or in an S3-compatible bucket) over HTTP with full range
+  and conditional support:
   /                 the library page
   /watch/<path>     a player page
   /media/<path>     the file's bytes (?download=1 to download)
+  /stream/<path>    what the player plays: the file, or its faststart copy made on the fly
   /api/library      the catalog as JSON
-  /healthz          200 ok when the folder can be served
+  /healthz          200 ok when the folder (or the store) can be listed
   /readyz           200 once the library is listed, 503 before it and while shutting down
   stdout carries only the access log, one JSON object per line; everything else (where it
   serves, the scan, warnings, errors) goes to stderr.
@@ -52,6 +59,15 @@ Options:
   --accel-redirect <prefix> let nginx send the bytes: answer allowed requests for files with
                     X-Accel-Redirect: <prefix>/<path> (see deploy/nginx/)
   --quiet           no access log (stdout stays empty)
+S3 (credentials from the AWS chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws):
+  --s3-endpoint <url>       the store's URL, for stores other than AWS (MinIO, Ceph, R2, ...)
+  --s3-region <region>      the bucket's region (default AWS_REGION, else us-east-1)
+  --s3-path-style   address the bucket as <endpoint>/<bucket> (most self-hosted stores need it)
+  --s3-redirect     answer /media/ with a 307 to a presigned URL (15 min): the store sends the bytes
+  --s3-connect-timeout <time>     to connect to the store (default 3s)
+  --s3-first-byte-timeout <time>  from a request to the store's answer (default 10s)
+  --s3-stall-timeout <time>       a body silent this long is reopened from its next byte (default 10s)
+  --s3-max-sockets <n>      connections to the store at once, kept alive (default 64)
   --headers-timeout <time>  time a client has to send its request headers (default 10s)
   --idle-timeout <time>     close connections with nothing moving for this long (default 60s; 0: never)
   --max-connections <n>     refuse connections beyond this many (default 10000)
@@ -78,6 +94,8 @@ export interface ServeConfig {
   limits: ServerLimits;
   /** HTTPS (HTTP/2 with HTTP/1.1 fallback): the PEM files' paths, as given. */
   tls: { certPath: string; keyPath: string } | undefined;
+  /** When <dir> is s3://bucket/prefix: the S3 source's options (`root` is then the URL as given). */
+  s3: S3SourceOptions | undefined;
   /** `--metrics`: served on the main port (no `listen`), or on a listener of their own. */
   metrics: { listen?: { host: string; port: number } } | undefined;
   /** How long active responses may go on after SIGTERM/SIGINT before they are cut. */
@@ -118,6 +136,14 @@ const OPTIONS = {
   metrics: { type: 'string' },
   'shutdown-timeout': { type: 'string', default: '30s' },
   'accel-redirect': { type: 'string' },
+  's3-endpoint': { type: 'string' },
+  's3-region': { type: 'string' },
+  's3-path-style': { type: 'boolean', default: false },
+  's3-redirect': { type: 'boolean', default: false },
+  's3-connect-timeout': { type: 'string', default: '3s' },
+  's3-first-byte-timeout': { type: 'string', default: '10s' },
+  's3-stall-timeout': { type: 'string', default: '10s' },
+  's3-max-sockets': { type: 'string', default: '64' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -174,12 +200,11 @@ function parseMetrics(value: string | undefined): ServeConfig['metrics'] {
 }
 
 /** What 0 means for the durations that take it. */
-const ZERO = {
-  'headers-timeout': '',
+const ZERO: Readonly<Record<string, string>> = {
   'idle-timeout': ' (0: never)',
   'file-cache': ' (0: never)',
   'shutdown-timeout': ' (0: cut at once)',
-} as const;
+};
 
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | SignConfig | 'help' {
   argv = bareMetrics(argv);
@@ -206,10 +231,13 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeC
   }
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${values.port}'`);
-  const seconds = (flag: 'headers-timeout' | 'idle-timeout' | 'file-cache' | 'shutdown-timeout', min: number) => {
+  const seconds = (
+    flag: 'headers-timeout' | 'idle-timeout' | 'file-cache' | 'shutdown-timeout' | `s3-${'connect' | 'first-byte' | 'stall'}-timeout`,
+    min: number,
+  ) => {
     const value = parseDuration(values[flag]);
     if (value === undefined || value < min)
-      throw new UsageError(`--${flag} must be a duration like 10s or 2m${min > 0 ? '' : ZERO[flag]}, not '${values[flag]}'`);
+      throw new UsageError(`--${flag} must be a duration like 10s or 2m${min > 0 ? '' : (ZERO[flag] ?? '')}, not '${values[flag]}'`);
     return value * 1000;
   };
   const maxConnections = Number(values['max-connections']);
@@ -244,9 +272,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeC
   } catch {
     throw new UsageError(`--accel-redirect must be a path like /_seekable (an nginx internal location), not '${values['accel-redirect']}'`);
   }
+  const s3 = s3Options(target, values, seconds);
   return {
     command,
-    root: path.resolve(target),
+    root: s3 === undefined ? path.resolve(target) : target,
     workers,
     host: values.host,
     port,
@@ -267,5 +296,42 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ServeC
     metrics,
     shutdownTimeoutMs: seconds('shutdown-timeout', 0),
     accelRedirect,
+    s3,
+  };
+}
+
+/** The S3 source's options when the target is an s3:// URL (undefined for a folder, where the --s3 flags are refused). */
+function s3Options(
+  target: string,
+  values: ReturnType<typeof parseFlags>['values'],
+  seconds: (flag: `s3-${'connect' | 'first-byte' | 'stall'}-timeout`, min: number) => number,
+): S3SourceOptions | undefined {
+  let location: S3Location | undefined;
+  try {
+    location = parseS3Url(target);
+  } catch (err) {
+    throw new UsageError(`${target}: ${(err as Error).message}`);
+  }
+  if (location === undefined) {
+    const given = ['s3-endpoint', 's3-region', 's3-path-style', 's3-redirect'].find((flag) => values[flag as keyof typeof values]);
+    if (given !== undefined) throw new UsageError(`--${given} is for s3://<bucket> targets, not a folder`, true);
+    return undefined;
+  }
+  const endpoint = values['s3-endpoint'];
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+\/?$/.test(endpoint))
+    throw new UsageError(`--s3-endpoint must be like http://host:port, not '${endpoint}'`);
+  const maxSockets = Number(values['s3-max-sockets']);
+  if (!Number.isInteger(maxSockets) || maxSockets < 1)
+    throw new UsageError(`--s3-max-sockets must be a whole number above 0, not '${values['s3-max-sockets']}'`);
+  return {
+    ...location,
+    endpoint,
+    region: values['s3-region'],
+    forcePathStyle: values['s3-path-style'],
+    redirect: values['s3-redirect'],
+    connectTimeout: seconds('s3-connect-timeout', 0.001),
+    firstByteTimeout: seconds('s3-first-byte-timeout', 0.001),
+    stallTimeout: seconds('s3-stall-timeout', 0.001),
+    maxSockets,
   };
 }

@@ -9,6 +9,8 @@ import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { progressReporter } from '../app/progress.js';
 import { withAccessLog } from '../serve/access-log.js';
 import { createMediaServer, createSecureMediaServer, type TlsCredentials } from '../serve/create-server.js';
+import { StoreUnavailableError } from '../source/errors.js';
+import { type S3Observer, S3Source, type S3SourceOptions } from '../source/s3/s3-source.js';
 import { listen } from './listen.js';
 import type { ServeConfig } from './options.js';
 import { loadTls } from './tls.js';
@@ -124,15 +126,43 @@ async function startMetrics(config: ServeConfig): Promise<Metrics | undefined> {
   }
 }
 
+/**
+ * The S3 source of an s3:// target, checked with a first listing: a store that refuses us (no such
+ * bucket, access denied) is a mistake to name at once; one that does not answer now may come back,
+ * so the server starts and /healthz says 503 until it does.
+ */
+async function openStore(options: S3SourceOptions, dotfiles: boolean, metrics: Metrics | undefined): Promise<S3Source> {
+  const source = new S3Source({ ...options, dotfiles, observer: metrics && storeObserver(metrics) });
+  try {
+    await source.list('', { limit: 1 });
+  } catch (err) {
+    if (!(err instanceof StoreUnavailableError)) {
+      source.close();
+      throw new UsageError(`cannot serve s3://${options.bucket}/${options.prefix ?? ''}: ${(err as Error).message}`);
+    }
+    tell(`seekable: ${(err as Error).message}; serving anyway, /healthz answers 503 until the store does`);
+  }
+  return source;
+}
+
+/** What the S3 source reports, counted by the metrics: its requests (failed unless "ok") and its metadata cache. */
+function storeObserver(metrics: Metrics): S3Observer {
+  return {
+    storeRequest: (operation, seconds, outcome) => metrics.source.storeRequest(operation, seconds, outcome !== 'ok'),
+    metadataCache: (hit) => metrics.source.cacheLookup('metadata', hit),
+  };
+}
+
 /** `seekable serve` in this process: alone, or as one worker of `--workers N`. */
 export async function serve(config: ServeConfig): Promise<void> {
   if (config.secrets.length > 0) tell('seekable: signed links required for file bytes');
-  await checkFolder(config.root);
-  const tls = config.tls && (await loadTls(config.tls));
   const metrics = await startMetrics(config);
+  const store = config.s3 && (await openStore(config.s3, config.dotfiles, metrics));
+  if (store === undefined) await checkFolder(config.root);
+  const tls = config.tls && (await loadTls(config.tls));
   const metricsAt = config.metrics?.listen;
   const app = createApp({
-    root: config.root,
+    ...(store === undefined ? { root: config.root } : { source: store }),
     basePath: config.basePath,
     dotfiles: config.dotfiles,
     hardLinks: config.hardLinks,
@@ -186,6 +216,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     if (cluster.isPrimary) tell(`seekable: ${signal}, closing (responses in flight have ${seconds}s to finish)`);
     void closed().then(() => {
       app.close();
+      store?.close();
       metrics?.close();
       process.exit(0);
     });
@@ -209,7 +240,8 @@ export async function serve(config: ServeConfig): Promise<void> {
  * the worker has said why, exit code 2), and on SIGINT or SIGTERM lets each close gracefully.
  */
 export async function servePrimary(config: ServeConfig): Promise<void> {
-  await checkFolder(config.root);
+  if (config.s3 === undefined) await checkFolder(config.root);
+  else (await openStore(config.s3, config.dotfiles, undefined)).close(); // a wrong bucket is said once, here
   if (config.tls) await loadTls(config.tls); // a bad certificate is said once, here, not by every worker
   let stopping = false;
   let announced = false;

@@ -14,6 +14,7 @@ const TYPES: Readonly<Record<string, string>> = {
   mka: 'audio/x-matroska',
   '3gp': 'video/3gpp',
   ogv: 'video/ogg',
+  avi: 'video/x-msvideo', // listed so the library can say that no browser plays it, and how to convert it
   ogg: 'audio/ogg',
   oga: 'audio/ogg',
   opus: 'audio/ogg',

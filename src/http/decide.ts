@@ -77,6 +77,15 @@ export const notFound = (): Plan => textPlan(404, 'Not Found');
 export const methodNotAllowed = (): Plan => textPlan(405, 'Method Not Allowed', { Allow: ALLOW });
 
 /**
+ * 307 to where the same bytes are served directly (a store's presigned URL, in redirect mode). 307,
+ * not 302, so the method is kept (RFC 9110 §15.4.8); `private, no-store` because the URL expires and
+ * belongs to this viewer, so no cache may hand it to another or keep it past its life.
+ */
+export function temporaryRedirect(location: string): Plan {
+  return textPlan(307, 'Temporary Redirect', { Location: location, 'Cache-Control': 'private, no-store' });
+}
+
+/**
  * Drops the body of a plan for HEAD, keeping the status and every header GET would send.
  *
  * Where the anchors disagree: §14.2 defines range handling for GET only and says to ignore Range on

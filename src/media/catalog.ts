@@ -50,8 +50,11 @@ export interface CatalogOptions {
   probe?: (name: string, reader: ByteReader) => Promise<MediaInfo>;
 }
 
+/** Raised when the probes learn to say more of a file, so that a cache from older probes is read again. */
+const CACHE_VERSION = 2;
+
 interface CacheFile {
-  version: 1;
+  version: typeof CACHE_VERSION;
   entries: Record<string, { size: number; mtimeMs: number; etag?: string; info: MediaInfo }>;
 }
 
@@ -162,7 +165,7 @@ export class Catalog {
     if (this.options.cacheFile === undefined) return this.cache;
     try {
       const file = JSON.parse(await readFile(this.options.cacheFile, 'utf8')) as CacheFile;
-      if (file.version === 1 && typeof file.entries === 'object') this.cache = file.entries;
+      if (file.version === CACHE_VERSION && typeof file.entries === 'object') this.cache = file.entries;
     } catch {
       // No cache yet, or one from another version: start empty.
     }
@@ -174,7 +177,7 @@ export class Catalog {
     if (file === undefined || this.cache === undefined) return;
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify({ version: 1, entries: this.cache } satisfies CacheFile));
+    await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, entries: this.cache } satisfies CacheFile));
     await rename(tmp, file);
   }
 

@@ -54,38 +54,95 @@ export async function probeFlac(reader: ByteReader): Promise<MediaInfo> {
   return info;
 }
 
+/** What the first packet of one logical Ogg stream says it carries. */
+interface OggStream {
+  serial: number;
+  video?: string;
+  audio?: string;
+  /** Granule positions count these per second (audio: samples; Theora: frames, see granuleFrames). */
+  rate?: number;
+  preSkip?: number;
+  /** Theora: the low bits of a granule position that count frames since the last keyframe. */
+  keyframeShift?: number;
+  width?: number;
+  height?: number;
+}
+
+/** Reads a BOS page's first packet: the identification header of Opus, Vorbis, FLAC or Theora. */
+function identify(serial: number, packet: Buffer): OggStream | undefined {
+  if (packet.toString('latin1', 0, 8) === 'OpusHead' && packet.length >= 12) {
+    // Opus granule positions always count 48 kHz samples (RFC 7845 §4).
+    return { serial, audio: 'opus', rate: 48_000, preSkip: packet.readUInt16LE(10) };
+  }
+  if (packet[0] === 1 && packet.toString('latin1', 1, 7) === 'vorbis' && packet.length >= 16) {
+    return { serial, audio: 'vorbis', rate: packet.readUInt32LE(12) };
+  }
+  if (packet.toString('latin1', 1, 5) === 'FLAC' && packet.length >= 30) {
+    return { serial, audio: 'flac', rate: (packet[27]! << 12) | (packet[28]! << 4) | (packet[29]! >> 4) };
+  }
+  if (packet[0] === 0x80 && packet.toString('latin1', 1, 7) === 'theora' && packet.length >= 42) {
+    // Theora spec §6.2: picture size at bytes 14 and 17 (24 bits each), frame rate at 22/26, and
+    // KFGSHIFT in the 5 bits after QUAL (6 bits) at byte 40.
+    const frames = packet.readUInt32BE(22);
+    const per = packet.readUInt32BE(26);
+    return {
+      serial,
+      video: 'theora',
+      width: packet.readUIntBE(14, 3),
+      height: packet.readUIntBE(17, 3),
+      ...(frames > 0 && per > 0 ? { rate: frames / per } : {}),
+      keyframeShift: ((packet[40]! & 0x03) << 3) | (packet[41]! >> 5),
+    };
+  }
+  return undefined;
+}
+
 export async function probeOgg(reader: ByteReader): Promise<MediaInfo> {
-  const head = await reader.read(0, 4096);
+  const head = await reader.read(0, HEAD);
   const info: MediaInfo = { container: 'ogg' };
   if (head.toString('latin1', 0, 4) !== 'OggS' || head.length < 28) return { ...info, error: 'not an Ogg file' };
-  const serial = head.readUInt32LE(14);
-  const packet = head.subarray(27 + head[26]!); // after the segment table
-  let rate: number | undefined;
-  let preSkip = 0;
-  if (packet.toString('latin1', 0, 8) === 'OpusHead') {
-    info.audioCodec = 'opus';
-    preSkip = packet.readUInt16LE(10);
-    rate = 48_000; // Opus granule positions always count 48 kHz samples
-  } else if (packet.toString('latin1', 1, 7) === 'vorbis' && packet[0] === 1) {
-    info.audioCodec = 'vorbis';
-    rate = packet.readUInt32LE(12);
-  } else if (packet.toString('latin1', 1, 5) === 'FLAC') {
-    info.audioCodec = 'flac';
-    rate = (packet[27]! << 12) | (packet[28]! << 4) | (packet[29]! >> 4);
-  } else if (packet.toString('latin1', 1, 7) === 'theora') {
-    info.videoCodec = 'theora';
-    return info; // video granules count frames in two fields: not worth it for a listing
-  } else {
-    return { ...info, error: 'unknown codec in the Ogg stream' };
+  // Every stream starts with a BOS page holding only its identification header; all BOS pages come
+  // first (RFC 3533 §4), so the streams of a file are the BOS pages at its head.
+  const streams: OggStream[] = [];
+  for (let pos = 0; pos + 27 <= head.length && head.toString('latin1', pos, pos + 4) === 'OggS'; ) {
+    const segments = head[pos + 26]!;
+    if (pos + 27 + segments > head.length) break;
+    let body = 0;
+    for (let i = 0; i < segments; i++) body += head[pos + 27 + i]!;
+    const packet = head.subarray(pos + 27 + segments, pos + 27 + segments + body);
+    if ((head[pos + 5]! & 0x02) === 0) break; // past the BOS pages
+    const stream = identify(head.readUInt32LE(pos + 14), packet);
+    if (stream !== undefined) streams.push(stream);
+    pos += 27 + segments + body;
   }
-  // The last page of our stream carries the total in samples.
+  const video = streams.find((s) => s.video !== undefined);
+  const audio = streams.filter((s) => s.audio !== undefined);
+  if (video === undefined && audio.length === 0) return { ...info, error: 'unknown codec in the Ogg stream' };
+  if (video !== undefined) {
+    info.videoCodec = video.video!;
+    if (video.width) info.width = video.width;
+    if (video.height) info.height = video.height;
+  }
+  if (audio.length > 0) {
+    info.audioCodec = audio[0]!.audio!;
+    info.audioTracks = audio.map((s) => ({ codec: s.audio! }));
+  }
+  // The last page of a stream carries its total in granules: the audio's when there is audio.
+  const timed = audio[0] ?? video!;
+  if (timed.rate === undefined || timed.rate <= 0) return info;
   const tailStart = Math.max(0, reader.size - HEAD);
   const tail = await reader.read(tailStart, HEAD);
   for (let pos = tail.lastIndexOf('OggS'); pos >= 0; pos = pos > 0 ? tail.lastIndexOf('OggS', pos - 1) : -1) {
-    if (pos + 18 > tail.length || tail.readUInt32LE(pos + 14) !== serial) continue;
+    if (pos + 18 > tail.length || tail.readUInt32LE(pos + 14) !== timed.serial) continue;
     const granule = tail.readBigInt64LE(pos + 6);
     if (granule < 0n) continue;
-    if (rate > 0) info.duration = Math.max(0, Number(granule) - preSkip) / rate;
+    let units = Number(granule);
+    if (timed.keyframeShift !== undefined) {
+      // Theora: the keyframe's frame number in the high bits, frames since it in the low ones (§A.2.3).
+      const shift = BigInt(timed.keyframeShift);
+      units = Number((granule >> shift) + (granule & ((1n << shift) - 1n)));
+    }
+    info.duration = Math.max(0, units - (timed.preSkip ?? 0)) / timed.rate;
     break;
   }
   return info;

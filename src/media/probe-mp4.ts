@@ -71,6 +71,67 @@ function codecOf(tracks: Movie['tracks']): string | undefined {
   return tracks[0]?.codec;
 }
 
+/** The parts of a parsed trak this file reads: mp4box's boxes, which its types do not reach. */
+interface TrakBoxes {
+  mdia?: {
+    mdhd?: { timescale: number };
+    minf?: { stbl?: { stco?: { chunk_offsets: number[] }; co64?: { chunk_offsets: number[] }; stsc?: Stsc; stts?: Stts } };
+  };
+}
+interface Stsc {
+  first_chunk: number[];
+  samples_per_chunk: number[];
+}
+interface Stts {
+  sample_counts: number[];
+  sample_deltas: number[];
+}
+
+/** Samples in the first `chunks` chunks of a track (stsc runs, ISO 14496-12 §8.7.4; chunks count from 1). */
+function samplesInChunks(stsc: Stsc, chunks: number): number {
+  let samples = 0;
+  for (let i = 0; i < stsc.first_chunk.length; i++) {
+    const first = stsc.first_chunk[i]!;
+    const next = Math.min(stsc.first_chunk[i + 1] ?? Infinity, chunks + 1);
+    if (next <= first) break;
+    samples += (next - first) * stsc.samples_per_chunk[i]!;
+  }
+  return samples;
+}
+
+/** The time, in the track's timescale, at which sample number `samples` (from 0) starts (stts, §8.6.1.2). */
+function timeOfSample(stts: Stts, samples: number): number {
+  let time = 0;
+  let left = samples;
+  for (let i = 0; i < stts.sample_counts.length && left > 0; i++) {
+    const n = Math.min(left, stts.sample_counts[i]!);
+    time += n * stts.sample_deltas[i]!;
+    left -= n;
+  }
+  return time;
+}
+
+/**
+ * How many seconds of a file cut inside its mdat can play: per track, the time of the first sample of
+ * the chunk the cut falls in (chunk offsets need no sample sizes, which we never load), the least of
+ * all tracks. Chromium plays such a file up to about there, then stops with a decode error (measured).
+ */
+function playableSeconds(traks: TrakBoxes[], size: number): number | undefined {
+  let least: number | undefined;
+  for (const trak of traks) {
+    const stbl = trak.mdia?.minf?.stbl;
+    const offsets = stbl?.stco?.chunk_offsets ?? stbl?.co64?.chunk_offsets;
+    const timescale = trak.mdia?.mdhd?.timescale;
+    if (offsets === undefined || stbl?.stsc === undefined || stbl.stts === undefined || !timescale) continue;
+    // Chunks that begin before the cut; the last of them may itself be cut, so count up to its start.
+    const started = offsets.filter((offset) => offset < size).length;
+    const whole = Math.max(0, started - 1);
+    const seconds = timeOfSample(stbl.stts, samplesInChunks(stbl.stsc, whole)) / timescale;
+    least = least === undefined ? seconds : Math.min(least, seconds);
+  }
+  return least;
+}
+
 /** Reads duration, dimensions, codecs and faststart from an MP4/MOV, touching only ftyp and moov. */
 export async function probeMp4(reader: ByteReader): Promise<MediaInfo> {
   const { boxes, problem } = await topLevelBoxes(reader);
@@ -87,6 +148,10 @@ export async function probeMp4(reader: ByteReader): Promise<MediaInfo> {
   if (moov.size > MAX_MOOV) return { ...info, error: `the moov box is ${moov.size} bytes, more than we read` };
   if (ftyp !== undefined && ftyp.size > MAX_FTYP) return { ...info, error: `invalid ftyp box (${ftyp.size} bytes)` };
 
+  // A file cut inside the mdat that follows a whole moov (a faststart file whose download stopped) is
+  // readable and plays up to the cut: truncated, not unreadable.
+  const last = boxes[boxes.length - 1]!;
+  const cutMdat = last.type === 'mdat' && last.start > moov.start && last.start + last.size > reader.size;
   const file = createFile();
   let movie: Movie | undefined;
   let failure: string | undefined;
@@ -130,6 +195,23 @@ export async function probeMp4(reader: ByteReader): Promise<MediaInfo> {
   const audioCodec = codecOf(movie.audioTracks);
   if (videoCodec !== undefined) info.videoCodec = videoCodec;
   if (audioCodec !== undefined) info.audioCodec = audioCodec;
-  if (problem !== undefined) info.error = problem;
+  const tracks = movie.audioTracks.map((t) => ({
+    codec: t.codec,
+    ...(t.language && t.language !== 'und' ? { language: t.language } : {}),
+    ...(t.audio?.channel_count ? { channels: t.audio.channel_count } : {}),
+    // ffmpeg and Apple name the handler, not the track ("SoundHandler", "Core Media Audio"): not a title.
+    ...(t.name && !/Handler$|^Core Media/.test(t.name) ? { name: t.name } : {}),
+  }));
+  if (tracks.length > 0) info.audioTracks = tracks;
+  const subtitles = movie.subtitleTracks.map((t) => ({ codec: t.codec, ...(t.language && t.language !== 'und' ? { language: t.language } : {}) }));
+  if (subtitles.length > 0) info.subtitleTracks = subtitles;
+  if (cutMdat) {
+    info.truncated = true;
+    const traks = (file as unknown as { moov?: { traks?: TrakBoxes[] } }).moov?.traks ?? [];
+    const seconds = playableSeconds(traks, reader.size);
+    if (seconds !== undefined) info.playableDuration = seconds;
+  } else if (problem !== undefined) {
+    info.error = problem;
+  }
   return info;
 }

@@ -2,6 +2,7 @@ import { contentTypeFor } from '../http/content-type.js';
 import type { ByteReader, MediaInfo } from './media-info.js';
 import { extension, mediaKind } from './media-kind.js';
 import { probeFlac, probeMp3, probeOgg, probeWav } from './probe-audio.js';
+import { probeAvi } from './probe-avi.js';
 import { probeMatroska } from './probe-matroska.js';
 
 /**
@@ -23,6 +24,16 @@ const MATROSKA_TYPES = new Set(['video/webm', 'video/x-matroska', 'audio/x-matro
  * gives what is known and `error`.
  */
 export async function probe(name: string, reader: ByteReader): Promise<MediaInfo> {
+  const info = await probeContent(name, reader);
+  // The overall bitrate, as ffprobe's format bit_rate: what a player must download per second. Not for
+  // a cut file, whose bytes hold less than its duration.
+  if (info.duration !== undefined && info.duration > 0 && info.truncated !== true && info.error === undefined) {
+    info.bitrate = Math.round((reader.size * 8) / info.duration);
+  }
+  return info;
+}
+
+async function probeContent(name: string, reader: ByteReader): Promise<MediaInfo> {
   const ext = extension(name);
   if (reader.size === 0) return { container: ext, error: 'empty file' };
   try {
@@ -32,6 +43,7 @@ export async function probe(name: string, reader: ByteReader): Promise<MediaInfo
     if (box === 'ftyp' || box === 'moov' || box === 'free' || box === 'wide' || box === 'mdat') return await probeMp4(reader);
     const four = magic.toString('latin1', 0, 4);
     if (four === 'RIFF' && magic.toString('latin1', 8, 12) === 'WAVE') return await probeWav(reader);
+    if (four === 'RIFF' && magic.toString('latin1', 8, 12) === 'AVI ') return await probeAvi(reader);
     if (four === 'fLaC') return await probeFlac(reader);
     if (four === 'OggS') return await probeOgg(reader);
     if (ext === 'flac') return await probeFlac(reader); // behind an ID3 tag

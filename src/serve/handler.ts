@@ -85,8 +85,9 @@ export function handlerOver(source: Source, options: HandlerOptions, responder: 
       return;
     }
     const { pathname, query } = splitUrl(url);
-    findTarget(source, pathname, query, secrets)
-      .then(({ refused, target }) => {
+    // Once more at most: when the first read finds the object replaced since its lookup was kept.
+    const answer = (retry: boolean): Promise<void> =>
+      findTarget(source, pathname, query, secrets).then(({ refused, target }) => {
         if (refused === undefined && target.resource === undefined && next !== undefined) return next();
         counted?.();
         if (refused !== undefined) return responder.sendPlan(req, res, refused);
@@ -95,12 +96,12 @@ export function handlerOver(source: Source, options: HandlerOptions, responder: 
           target.resource.release();
           return responder.sendPlan(req, res, accelRedirectPlan(accelPrefix, { ...target, resource: target.resource }, cacheControl));
         }
-        return responder.respond(req, res, target);
-      })
-      .catch((err: unknown) => {
-        counted?.();
-        responder.fail(req, res, err);
+        return responder.respond(req, res, target, retry ? () => answer(false) : undefined);
       });
+    answer(true).catch((err: unknown) => {
+      counted?.();
+      responder.fail(req, res, err);
+    });
   }
 
   const metrics = options.metrics;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { decide, type DecideOptions, type Plan } from '../http/decide.js';
+import { decide, type DecideOptions, type Plan, temporaryRedirect } from '../http/decide.js';
 import type { RequestInfo } from '../http/types.js';
 import type { Resource } from '../source/types.js';
 
@@ -25,6 +25,8 @@ const randomBoundary = () => randomBytes(12).toString('hex');
 
 /** The engine's plan for one request and one target, with the door's options: the same for every door. */
 export function planFor(request: RequestInfo, target: Target, options: SendOptions): Plan {
+  const location = target.resource?.location;
+  if (location !== undefined) return temporaryRedirect(location);
   return decide(request, target.resource, {
     now: Date.now(),
     name: target.name,

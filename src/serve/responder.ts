@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plan } from '../http/decide.js';
+import { ChangedError } from '../source/errors.js';
 import type { Resource } from '../source/types.js';
 import { BufferPool } from './buffer-pool.js';
 import { defaultLog, failurePlan, isAbort, logFailure } from './failure.js';
@@ -30,14 +31,22 @@ export class Responder {
 
   /**
    * Answers one request for one target and releases its resource. Never throws: an error before the
-   * headers gives a short 500 (503 when out of descriptors) and one log line; after them the
-   * connection is cut, since the bytes already promised can no longer be delivered.
+   * headers gives a short 500 (503 when out of descriptors, 502/503 for a store) and one log line;
+   * after them the connection is cut, since the bytes already promised can no longer be delivered.
+   *
+   * `again`, when given, is how the door answers afresh: called instead of failing when the resource
+   * turned out to be another version at its first read (a store's object replaced since a kept
+   * lookup), before any header went out, so the viewer gets the new version rather than an error.
    */
-  async respond(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+  async respond(req: IncomingMessage, res: ServerResponse, target: Target, again?: () => Promise<void>): Promise<void> {
     const { resource } = target;
+    let changed = false;
     try {
       const plan = planFor({ method: req.method ?? 'GET', headers: req.headers }, target, this.options);
       const { body } = plan;
+      // A 304 or a HEAD reads no byte, so no read can find the resource replaced since a kept lookup
+      // (a store's metadata cache): the door that can answer afresh has it checked first.
+      if (again !== undefined && (plan.status === 304 || req.method === 'HEAD')) await resource?.checkUnchanged?.();
       if (body.type === 'none' || body.type === 'text' || resource === undefined) {
         return this.sendPlan(req, res, plan, resource === undefined ? undefined : responseKind(plan));
       }
@@ -46,10 +55,12 @@ export class Responder {
       if (this.metrics === undefined) await sendBody(body, resource, writer, this.buffers);
       else await this.sendCounted(req, plan, body, resource, writer);
     } catch (err) {
-      this.fail(req, res, err);
+      changed = again !== undefined && err instanceof ChangedError && !res.headersSent;
+      if (!changed) this.fail(req, res, err);
     } finally {
       resource?.release();
     }
+    if (changed) await again!();
   }
 
   /** sendBody, with the metrics told when the headers go out and while the body is being sent. */

@@ -34,8 +34,8 @@ export interface SourceObserver {
    */
   cacheLookup?(cache: 'open-file' | 'metadata', hit: boolean): void;
   /**
-   * One request to a store is over: its operation (a short fixed name such as 'HEAD', 'GET' or
-   * 'LIST', never a key), how long it took in seconds, and whether it failed.
+   * One request to a store is over: its operation (a short fixed name such as 'head', 'get' or
+   * 'list', never a key), how long it took in seconds, and whether it failed.
    */
   storeRequest?(operation: string, seconds: number, failed: boolean): void;
 }
@@ -58,6 +58,16 @@ export interface Source {
    * source has one; undefined when it has none or the key is not one it would serve.
    */
   localPath?(key: string): Promise<string | undefined>;
+  /**
+   * A URL where tools that read over HTTP (ffmpeg) can fetch the key's bytes with ranges, for a source
+   * without local paths (a store's presigned URL); undefined when it has none for this key.
+   */
+  urlFor?(key: string): Promise<string | undefined>;
+  /**
+   * The origin its resources' `location` URLs send browsers to (redirect mode), so that pages can let
+   * media come from there; undefined when it sends them nowhere.
+   */
+  redirectOrigin?(): Promise<string | undefined>;
   /** Lets go of what the source keeps between lookups (open descriptors, timers). Idempotent. */
   close?(): void;
 }
@@ -94,14 +104,19 @@ export interface ListableSource extends Source {
  */
 export interface Resource extends Representation {
   /**
+   * A URL where the same bytes are served directly (a store's presigned URL, in redirect mode): doors
+   * then answer GET and HEAD with a 307 to it, and the store carries the bytes.
+   */
+  readonly location?: string;
+  /**
    * Reads bytes `start` to `end` (inclusive) in order: the one way to read that every source has (a
    * file reads by pread, a store by one ranged request). Nothing is read before the first read().
    */
   readRange(start: number, end: number): RangeReader;
   /**
-   * Rejects with a ChangedError if what was looked up has been modified since, so that a long body can
-   * be cut rather than completed with bytes of two versions. Optional: a store whose reads are
-   * conditional on the validator (If-Match) cannot serve a changed object in the first place.
+   * Rejects with a ChangedError if what was looked up has been modified since: a long body can then be
+   * cut rather than completed with bytes of two versions, and an answer that reads no byte (a 304, a
+   * HEAD) from a kept lookup is made afresh. Optional: a source without it is taken as unchanged.
    */
   checkUnchanged?(): Promise<void>;
   /** Gives up the lookup's hold. Idempotent. */

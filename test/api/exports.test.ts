@@ -8,6 +8,7 @@ import type { Context, Middleware } from 'koa';
 import * as app from '../../src/app/index.js';
 import * as fastifyDoor from '../../src/adapters/fastify.js';
 import * as fetchDoor from '../../src/adapters/fetch.js';
+import * as s3 from '../../src/s3.js';
 import * as koaDoor from '../../src/adapters/koa.js';
 import * as metricsEntry from '../../src/metrics/index.js';
 import type { Metrics, MetricsHooks, MetricsOptions } from '../../src/metrics/index.js';
@@ -47,6 +48,8 @@ describe('the entry points export what they say', () => {
       'DEFAULT_LIMITS',
       'FileSource',
       'ShortReadError',
+      'StoreRefusedError',
+      'StoreUnavailableError',
       'bufferResource',
       'createHandler',
       'createMediaServer',
@@ -92,6 +95,21 @@ describe('the entry points export what they say', () => {
 
   it('seekable/app: createApp', () => {
     assert.deepEqual(Object.keys(app).sort(), ['createApp', 'defaultCacheDir']);
+  });
+
+  it('seekable/s3: the S3 source', () => {
+    assert.deepEqual(Object.keys(s3).sort(), ['S3Source', 'StoreRefusedError', 'StoreUnavailableError', 'parseS3Url']);
+  });
+
+  it('seekable/s3 loads no SDK until a request needs it (type imports only)', async () => {
+    for (const file of ['s3-source.ts', 'sdk.ts']) {
+      const text = await readFile(new URL(`../../src/source/s3/${file}`, import.meta.url), 'utf8');
+      assert.deepEqual(
+        [...text.matchAll(/^import (?!type )[^;]*from '(@aws-sdk[^']*)'/gm)].map((m) => m[1]),
+        [],
+        file,
+      );
+    }
   });
 
   it('seekable/fetch: the Fetch API door', () => {
@@ -182,6 +200,8 @@ export type Pins = [
         readonly id?: string;
         lookup(key: string, options?: LookupOptions): Promise<Resource | undefined>;
         localPath?(key: string): Promise<string | undefined>;
+        urlFor?(key: string): Promise<string | undefined>;
+        redirectOrigin?(): Promise<string | undefined>;
         close?(): void;
       }
     >
@@ -189,7 +209,17 @@ export type Pins = [
   Expect<Same<ListableSource, Source & { list(prefix: string, options?: { cursor?: string; limit?: number }): Promise<ListPage> }>>,
   Expect<Same<ListedFile, { key: string; size: number; mtimeMs: number; etag?: string }>>,
   Expect<Same<ListPage, { files: ListedFile[]; next?: string }>>,
-  Expect<Same<Resource, Representation & { readRange(start: number, end: number): RangeReader; checkUnchanged?(): Promise<void>; release(): void }>>,
+  Expect<
+    Same<
+      Resource,
+      Representation & {
+        readonly location?: string;
+        readRange(start: number, end: number): RangeReader;
+        checkUnchanged?(): Promise<void>;
+        release(): void;
+      }
+    >
+  >,
   Expect<
     Same<
       RangeReader,

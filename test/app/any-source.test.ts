@@ -140,7 +140,7 @@ describe('the whole app on an in-memory listable source (nothing above the sourc
     assert.ok(library.includes('href="/watch/zoom.webm"'));
     const watch = await request(`${server.url}/watch/Trips/movie.mp4`);
     assert.equal(watch.status, 200);
-    assert.ok(watch.body.toString().includes('src="/media/Trips/movie.mp4"'));
+    assert.ok(watch.body.toString().includes('src="/stream/Trips/movie.mp4"'));
     assert.ok(watch.body.toString().includes('<track kind="subtitles" src="/subtitles/Trips/movie.en.srt"'));
   });
 

@@ -51,11 +51,11 @@ describe('seekable serve: the app', () => {
     assert.ok(html.includes('class="badge bad" title="not a Matroska/WebM file (no EBML header)"'));
   });
 
-  it('the player page has a <video> whose src is the /media/ URL', async () => {
+  it('the player page has a <video> whose src is the /stream/ URL', async () => {
     const r = await request(`${server.url}/watch/Trips/Z%C3%BCrich%20%26%20%22more%22.mp4`);
     assert.equal(r.status, 200);
     const html = r.body.toString();
-    assert.match(html, /<video id="player" controls preload="metadata" src="\/media\/Trips\/Z%C3%BCrich%20%26%20%22more%22\.mp4">/);
+    assert.match(html, /<video id="player" controls preload="metadata" src="\/stream\/Trips\/Z%C3%BCrich%20%26%20%22more%22\.mp4">/);
     assert.ok(html.includes('href="/media/Trips/Z%C3%BCrich%20%26%20%22more%22.mp4?download=1"'));
     const media = await request(`${server.url}/media/Trips/Z%C3%BCrich%20%26%20%22more%22.mp4`, { headers: { Range: 'bytes=0-2' } });
     assert.equal(media.status, 206);
@@ -67,7 +67,7 @@ describe('seekable serve: the app', () => {
     assert.equal(r.status, 200);
     const html = r.body.toString();
     assert.ok(!html.includes('<img src=x'));
-    assert.ok(html.includes(`src="/media/${encodeURIComponent(XSS)}"`));
+    assert.ok(html.includes(`src="/stream/${encodeURIComponent(XSS)}"`));
   });
 
   it('an audio file gets an <audio> player', async () => {

@@ -3,11 +3,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import path from 'node:path';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { request } from '../support/http.js';
+import { CREDENTIALS, startStore } from '../support/s3.js';
 import { opensslMissing, selfSignedCertificate } from '../support/tls.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -54,6 +55,31 @@ describe('examples/', () => {
       assert.match(scraped, /^seekable_requests_total\{route="media",method="GET",status="206"\} 1$/m);
       assert.match(scraped, /^seekable_responses_total\{kind="range"\} 1$/m);
     });
+  });
+
+  it('s3.ts serves a 206 from a bucket', async () => {
+    const store = await startStore();
+    try {
+      await store.put('films/clip.mp4', await readFile(path.join(repo, 'demo', 'Test pattern (H.264).mp4')));
+      const env = {
+        S3_BUCKET: store.bucket,
+        S3_PREFIX: 'films/',
+        S3_ENDPOINT: store.endpoint,
+        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      };
+      await runExample(
+        's3.ts',
+        async (url) => {
+          const r = await request(`${url}clip.mp4`, { headers: { Range: 'bytes=0-7' } });
+          assert.equal(r.status, 206);
+          assert.equal(r.body.subarray(4, 8).toString(), 'ftyp');
+        },
+        env,
+      );
+    } finally {
+      await store.close();
+    }
   });
 
   it('node-http2.ts serves a 206 over HTTP/2 with TLS', { skip: opensslMissing }, async () => {

@@ -22,10 +22,15 @@ describe('playbackType: what to ask canPlayType', () => {
   const entry = { path: 'a.mp4', kind: 'video' as const, container: 'mp4', videoCodec: 'avc1.64001f', audioCodec: 'mp4a.40.2' };
   it('MP4 with codecs', () => assert.equal(playbackType(entry), 'video/mp4; codecs="avc1.64001f, mp4a.40.2"'));
   it('MOV asks as MP4', () => assert.equal(playbackType({ ...entry, container: 'mov' }), 'video/mp4; codecs="avc1.64001f, mp4a.40.2"'));
-  it('Matroska asks as WebM', () =>
+  it('Matroska asks as itself (Safari has no Matroska demuxer: asking as WebM would promise it the file)', () =>
     assert.equal(
-      playbackType({ ...entry, path: 'a.mkv', container: 'matroska', videoCodec: 'vp9', audioCodec: 'opus' }),
-      'video/webm; codecs="vp9, opus"',
+      playbackType({ ...entry, path: 'a.mkv', container: 'matroska', videoCodec: 'avc1.64000d', audioCodec: 'mp4a.40.2' }),
+      'video/x-matroska; codecs="avc1.64000d, mp4a.40.2"',
+    ));
+  it('Ogg video asks as video, with both codecs', () =>
+    assert.equal(
+      playbackType({ path: 'a.ogv', kind: 'video', container: 'ogg', videoCodec: 'theora', audioCodec: 'vorbis' }),
+      'video/ogg; codecs="theora, vorbis"',
     ));
   it('audio in MP4', () =>
     assert.equal(playbackType({ ...entry, path: 'a.m4a', kind: 'audio', videoCodec: undefined }), 'audio/mp4; codecs="mp4a.40.2"'));

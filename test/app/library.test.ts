@@ -133,7 +133,7 @@ describe('the library on real media', { skip: ffmpegMissing }, () => {
     const html = (await request(`${server.url}/watch/Clips/b%20slow.mp4`)).body.toString();
     assert.match(
       html,
-      /<video id="player" controls preload="metadata" poster="\/poster\/Clips\/b%20slow\.mp4\?v=[0-9a-f]+" src="\/media\/Clips\/b%20slow\.mp4">/,
+      /<video id="player" controls preload="metadata" poster="\/poster\/Clips\/b%20slow\.mp4\?v=[0-9a-f]+" src="\/stream\/Clips\/b%20slow\.mp4">/,
     );
     assert.ok(html.includes('rel="prev" href="/watch/Clips/a%20fast.mp4"'));
     assert.ok(!html.includes('rel="next"'));

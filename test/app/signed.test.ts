@@ -55,7 +55,8 @@ describe('signed links', () => {
     assert.equal((await request(app.url + a.subtitles[0]!.url)).status, 200);
     // The player page carries the same links.
     const page = (await request(`${app.url}/watch/clips/a.mp4`)).body.toString();
-    assert.ok(page.includes(`src="${a.url.replace(/&/g, '&#38;')}"`));
+    assert.ok(page.includes(`src="${a.streamUrl.replace(/&/g, '&#38;')}"`));
+    assert.match(a.streamUrl, /^\/stream\/clips\/a\.mp4\?exp=\d+&sig=[\w-]{43}$/);
   });
 
   it('an expired link: 410; a token for another file or tampered: 403', async () => {

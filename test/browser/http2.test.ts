@@ -31,7 +31,7 @@ describe('a real browser plays and seeks over HTTPS with HTTP/2', { skip }, () =
     const app = createApp({ root: path.join(repo, 'demo'), cacheDir, posters: false });
     await app.catalog.refresh();
     server = createSecureMediaServer(cert, (req, res) => {
-      if (req.url?.startsWith('/media/')) mediaVersions.push(req.httpVersion);
+      if (req.url?.startsWith('/stream/')) mediaVersions.push(req.httpVersion);
       app(req, res);
     });
     server.listen(0, '127.0.0.1');

@@ -60,7 +60,7 @@ describe('the app mounted under /videos/ in Express, in a real browser, under it
     assert.ok(result.later > result.target + 0.5);
     assert.deepEqual(problems, []);
     // Everything the pages asked for was under the mount: media, assets, the icon.
-    assert.ok(requested.some((u) => u.startsWith('/videos/media/')));
+    assert.ok(requested.some((u) => u.startsWith('/videos/stream/')));
     assert.ok(requested.some((u) => u.startsWith('/videos/assets/')));
     assert.deepEqual(
       requested.filter((u) => !u.startsWith('/videos/')),

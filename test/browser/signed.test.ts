@@ -31,7 +31,7 @@ describe('signed links in a real browser', { skip: chromiumMissing }, () => {
     });
     await app.catalog.refresh();
     server = await startServer((req, res) => {
-      if (req.url?.startsWith('/media/')) res.on('close', () => res.headersSent && statuses.push(res.statusCode));
+      if (req.url?.startsWith('/stream/')) res.on('close', () => res.headersSent && statuses.push(res.statusCode));
       app(req, res);
     });
     browser = await launchBrowser();

@@ -16,6 +16,7 @@ import { createHandler } from '../../src/serve/handler.js';
 import { FileSource } from '../../src/source/file/file-source.js';
 import { repo } from '../support/cli.js';
 import { leakedDescriptors, startServer } from '../support/http.js';
+import { startStore } from '../support/s3.js';
 import { abortDownloads, cases, check, type Door, type Fixture, makeFixture, PASSED_ON, type RunningDoor, validatorsOf } from './conformance.js';
 
 /** A node:http listener on a loopback port, serving at `mount` ('/' or '/media/'). */
@@ -66,6 +67,22 @@ const honoOnNode = async (root: string) => {
   return listening(getRequestListener(app.fetch), '/media/', handle.source);
 };
 
+/** createHandler over an S3Source: the folder is put in a bucket of a real S3-protocol server first. */
+const nodeHttpOverS3 = async (root: string) => {
+  const store = await startStore();
+  await store.putFolder(root);
+  const handler = createHandler(store.source());
+  const door = await listening((req, res) => handler(req, res), '/', handler.source);
+  return {
+    ...door,
+    close: async () => {
+      await door.close();
+      handler.source.close?.();
+      await store.close();
+    },
+  };
+};
+
 /** A runtime from node_modules/.bin (.ci/run installs bun and deno with --no-save), or why it is absent. */
 const runtime = (name: string) => {
   const bin = path.join(repo, 'node_modules/.bin', name);
@@ -97,6 +114,7 @@ const example = (command: string, args: string[]) => async (root: string) => {
 const doors: Door[] = [
   { name: 'createHandler on node:http', start: nodeHttp },
   { name: 'createHandler as Express middleware', start: expressMiddleware, passesOn: true },
+  { name: 'createHandler over an S3 bucket (s3rver)', start: nodeHttpOverS3 },
   { name: 'the Fetch door in Hono on @hono/node-server', start: honoOnNode },
   { name: 'the Fastify plugin', start: fastifyPlugin },
   { name: 'the Koa middleware', start: koaMiddleware, passesOn: true },

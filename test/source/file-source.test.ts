@@ -5,7 +5,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { FileSource } from '../../src/source/file/file-source.js';
-import { isSafeKey, Jail } from '../../src/source/file/jail.js';
+import { Jail } from '../../src/source/file/jail.js';
+import { isSafeKey } from '../../src/source/keys.js';
 import { listAll } from '../../src/source/list-all.js';
 import type { Resource } from '../../src/source/types.js';
 

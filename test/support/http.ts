@@ -4,6 +4,7 @@ import net from 'node:net';
 import { createMediaServer, type ServerLimits } from '../../src/serve/create-server.js';
 import type { Handler } from '../../src/serve/handler.js';
 import type { FileSource } from '../../src/source/file/file-source.js';
+import { S3Source } from '../../src/source/s3/s3-source.js';
 
 export interface TestServer {
   url: string;
@@ -65,15 +66,23 @@ export async function rawRequest(port: number, data: string | Buffer, timeoutMs 
 }
 
 /**
- * Descriptors a handler's file source still holds once its open-file cache is emptied: 0 unless a
- * response leaked one. Counted on the source, not on the process, whose count also moves with the
- * closes of whatever ran before (it made one test fail one run in five). The source stays usable.
+ * What a handler's source still holds open once its keeps are let go: a file source's descriptors
+ * (its open-file cache emptied first), a store's requests whose body is open. 0 unless a response
+ * leaked one. Counted on the source, not on the process, whose count also moves with the closes of
+ * whatever ran before (it made one test fail one run in five). The source stays usable.
  */
 export async function leakedDescriptors(handler: Pick<Handler, 'source'>, timeoutMs = 5000): Promise<number> {
-  const source = handler.source as FileSource;
-  source.close();
+  const { source } = handler;
+  if (source instanceof S3Source)
+    return waitFor(
+      () => source.openRequests,
+      (n) => n === 0,
+      timeoutMs,
+    );
+  const files = source as FileSource;
+  files.close();
   return waitFor(
-    () => source.openDescriptors,
+    () => files.openDescriptors,
     (n) => n === 0,
     timeoutMs,
   );

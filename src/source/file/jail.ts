@@ -1,20 +1,7 @@
 import { readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { isSafeKey } from '../keys.js';
 import { isMissing } from './shared-fd.js';
-
-/**
- * Whether a decoded key may name a file under the root. Refused: empty keys, NUL, backslashes (a
- * separator on Windows and never part of a name we serve), absolute paths, empty, "." and ".."
- * segments, and dot-names unless allowed. Refusing instead of normalising means one file has one URL.
- */
-export function isSafeKey(key: string, dotfiles = false): boolean {
-  if (key === '' || key.includes('\0') || key.includes('\\')) return false;
-  for (const segment of key.split('/')) {
-    if (segment === '' || segment === '.' || segment === '..') return false;
-    if (!dotfiles && segment.startsWith('.')) return false;
-  }
-  return true;
-}
 
 /**
  * The root a file source serves, and the rule that keeps every key inside it: a key is looked up only

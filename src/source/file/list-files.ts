@@ -2,7 +2,8 @@ import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ListedFile, ListPage } from '../types.js';
-import { isSafeKey, type Jail } from './jail.js';
+import { isSafeKey } from '../keys.js';
+import type { Jail } from './jail.js';
 import { isMissing } from './shared-fd.js';
 
 /** How to list: a page's cursor and size, and whether files with other hard links count. */

@@ -1,0 +1,324 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
+import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { ChangedError, StoreUnavailableError } from '../errors.js';
+import { isSafeKey } from '../keys.js';
+import type { ListableSource, ListPage, LookupOptions, RangeReader, Resource } from '../types.js';
+import { MetadataCache } from './metadata-cache.js';
+import { loadPresigner, loadSdk, type S3Sdk } from './sdk.js';
+import { storeError } from './store-errors.js';
+import { StoreRangeReader } from './store-range-reader.js';
+
+/** The kinds of request an S3 source makes of its store. */
+export type StoreOperation = 'head' | 'get' | 'list' | 'presign';
+
+/** What an S3 source reports as it works, for metrics: one call per store request and per lookup. */
+export interface S3Observer {
+  /** A request to the store ended: which, how long it took, and how ("ok", or the error's name). */
+  storeRequest?(operation: StoreOperation, seconds: number, outcome: string): void;
+  /** A lookup was answered from the metadata cache (true) or needed a HEAD (false). */
+  metadataCache?(hit: boolean): void;
+}
+
+/** Options of S3Source. Credentials come from the AWS SDK's default chain unless given. */
+export interface S3SourceOptions {
+  bucket: string;
+  /** Keys under this prefix are served, as keys relative to it ("videos/" serves videos/a.mp4 as a.mp4). */
+  prefix?: string;
+  /** The store's URL for stores other than AWS (MinIO, Ceph, R2, s3rver): "http://127.0.0.1:9000". */
+  endpoint?: string;
+  /** The region (default: the SDK's chain, else us-east-1). */
+  region?: string;
+  /** Path-style URLs (endpoint/bucket/key) instead of virtual-hosted ones: most self-hosted stores need it. */
+  forcePathStyle?: boolean;
+  /** Explicit credentials, instead of the SDK's chain (environment, shared files, profiles, roles). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** A client of your own (its settings win over the ones above; you close it). */
+  client?: S3Client;
+  /** Serve dot-names (keys with a segment starting with "."): default false, as for folders. */
+  dotfiles?: boolean;
+  /** How long HEAD's answer about a key is kept, in ms (default 10 s; a missing key 1 s). 0 keeps nothing. */
+  metadataTtl?: number;
+  /** Most keys whose metadata is kept (default 10,000). */
+  metadataSize?: number;
+  /** Most connections to the store at once, kept alive between requests (default 64). */
+  maxSockets?: number;
+  /** Ms to connect to the store (default 3 s). */
+  connectTimeout?: number;
+  /** Ms from sending a request to the store's answer's headers (default 10 s). */
+  firstByteTimeout?: number;
+  /** Ms a body may stay silent while bytes are awaited before the connection is reopened (default 10 s). */
+  stallTimeout?: number;
+  /** Attempts per store request that gets no answer at all (default 2); an answer, even an error, is never asked again. */
+  maxAttempts?: number;
+  /**
+   * Redirect mode: lookups carry a presigned URL valid for this many seconds, and doors answer media
+   * requests with a 307 to it, so the store (or its CDN) carries the bytes. Off by default.
+   */
+  redirect?: { expiresIn?: number } | boolean;
+  observer?: S3Observer;
+}
+
+/** What a HEAD says about one object: the representation a lookup builds on. */
+interface Head {
+  size: number;
+  mtimeMs: number;
+  etag: string;
+  contentType?: string;
+}
+
+/** Types a store gives objects uploaded without one: the file name says more. */
+const GENERIC_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream']);
+const DEFAULT_REDIRECT_SECONDS = 15 * 60;
+
+/**
+ * Objects of an S3-compatible store (AWS S3, MinIO, Ceph RGW, R2, B2, s3rver) as a listable source.
+ *
+ * lookup() is a HeadObject, kept a few seconds (MetadataCache): the representation's ETag,
+ * Last-Modified, size and type come from the store, so every node behind a load balancer answers
+ * validators alike. Each range is one GetObject with an explicit `bytes=a-b` (never a suffix or open
+ * range: stores disagree on them) and If-Match with the ETag the answer was decided on; the answer's
+ * own ETag and Content-Range are checked too, since some stores ignore If-Match. A mismatch is a
+ * ChangedError: before the headers the door looks the key up again, after them it cuts.
+ *
+ * The SDK is loaded at the first request (it is an optional dependency). close() ends the store's
+ * kept-alive connections.
+ */
+export class S3Source implements ListableSource {
+  readonly id: string;
+  private readonly prefix: string;
+  private readonly metadata: MetadataCache<Head | undefined>;
+  private client: Promise<{ sdk: S3Sdk; client: S3Client }> | undefined;
+  private readonly agents: [HttpAgent, HttpsAgent];
+  private origin: Promise<string> | undefined;
+  /** Store requests whose body is open: 0 once every reader is closed (tests check it after aborts). */
+  private open = 0;
+
+  constructor(private readonly options: S3SourceOptions) {
+    if (!options.bucket) throw new TypeError('seekable: S3Source needs a bucket');
+    const prefix = options.prefix?.replace(/^\/+/, '') ?? '';
+    this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+    this.id = `s3://${options.bucket}/${this.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
+    this.metadata = new MetadataCache(options.metadataTtl ?? 10_000, Math.min(options.metadataTtl ?? 1000, 1000), options.metadataSize ?? 10_000);
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
+    this.agents = [new HttpAgent(agentOptions), new HttpsAgent(agentOptions)];
+  }
+
+  /** Store requests whose body is still open. */
+  get openRequests(): number {
+    return this.open;
+  }
+
+  async lookup(key: string, options?: LookupOptions): Promise<Resource | undefined> {
+    if (!isSafeKey(key, this.options.dotfiles)) return undefined;
+    const head = await this.metadata.get(key, () => this.head(key), options?.keep !== false, this.options.observer?.metadataCache);
+    if (head === undefined) return undefined;
+    const location = this.options.redirect ? await this.presign(key) : undefined;
+    return this.resource(key, head, location);
+  }
+
+  async list(prefix: string, options: { cursor?: string; limit?: number } = {}): Promise<ListPage> {
+    const { sdk, client } = await this.ready();
+    const page = await this.send('list', `s3://${this.options.bucket}/${this.prefix}${prefix}`, (abortSignal) =>
+      client.send(
+        new sdk.ListObjectsV2Command({
+          Bucket: this.options.bucket,
+          Prefix: this.prefix + prefix,
+          ContinuationToken: options.cursor,
+          MaxKeys: options.limit,
+        }),
+        { abortSignal },
+      ),
+    );
+    const files = [];
+    for (const object of page.Contents ?? []) {
+      const key = object.Key?.slice(this.prefix.length);
+      // Folder markers ("a/") and keys lookup() would refuse are not listed.
+      if (key === undefined || !isSafeKey(key, this.options.dotfiles) || object.Size === undefined) continue;
+      files.push({ key, size: object.Size, mtimeMs: object.LastModified?.getTime() ?? 0, etag: object.ETag });
+    }
+    const next = page.NextContinuationToken;
+    return next === undefined ? { files } : { files, next };
+  }
+
+  /**
+   * A URL where the key's current bytes can be read directly with ranges, valid for `expiresIn`
+   * seconds: for tools that read over HTTP (ffmpeg making a poster seeks with ranges instead of
+   * downloading the object). Undefined for a key lookup() would refuse.
+   */
+  async urlFor(key: string, expiresIn = 300): Promise<string | undefined> {
+    if (!isSafeKey(key, this.options.dotfiles)) return undefined;
+    return this.presign(key, expiresIn);
+  }
+
+  /** In redirect mode, the store's origin (where presigned URLs point); else undefined. */
+  redirectOrigin(): Promise<string | undefined> {
+    if (!this.options.redirect) return Promise.resolve(undefined);
+    // Presigning is local (no request): any key shows where the store's URLs point.
+    this.origin ??= this.presign('origin').then((url) => new URL(url).origin);
+    return this.origin;
+  }
+
+  close(): void {
+    this.metadata.clear();
+    for (const agent of this.agents) agent.destroy();
+    void this.client?.then(
+      ({ client }) => (this.options.client ? undefined : client.destroy()),
+      () => undefined,
+    );
+  }
+
+  private resource(key: string, head: Head, location: string | undefined): Resource {
+    const what = this.name(key);
+    const limits = { stallMs: this.options.stallTimeout ?? 10_000, resumes: 3 };
+    return {
+      size: head.size,
+      mtimeMs: head.mtimeMs,
+      etag: head.etag,
+      contentType: head.contentType,
+      location,
+      readRange: (start: number, end: number): RangeReader =>
+        new StoreRangeReader((from, to, signal) => this.get(key, head, from, to, signal), start, end, limits, what),
+      // A fresh HEAD, past the metadata cache: for answers that read no byte (a 304, a HEAD), which
+      // no If-Match would guard, and for a long range before its end.
+      checkUnchanged: async () => {
+        const fresh = await this.head(key);
+        if (fresh?.etag === head.etag && fresh.size === head.size) return;
+        this.metadata.forget(key);
+        throw new ChangedError(`${what}: replaced since it was looked up`);
+      },
+      release: () => undefined,
+    };
+  }
+
+  private async head(key: string): Promise<Head | undefined> {
+    const { sdk, client } = await this.ready();
+    let out: HeadObjectCommandOutput;
+    try {
+      out = await this.send('head', this.name(key), (abortSignal) =>
+        client.send(new sdk.HeadObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }), { abortSignal }),
+      );
+    } catch (err) {
+      if (err instanceof ChangedError) return undefined; // 404: no such key
+      throw err;
+    }
+    if (out.ContentLength === undefined || out.ETag === undefined) return undefined;
+    const contentType = out.ContentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+    return {
+      size: out.ContentLength,
+      mtimeMs: out.LastModified?.getTime() ?? 0,
+      etag: out.ETag,
+      contentType: GENERIC_TYPES.has(contentType) ? undefined : out.ContentType,
+    };
+  }
+
+  /** One ranged GET of the version looked up; see StoreRangeReader for how its body is read. */
+  private async get(key: string, head: Head, start: number, end: number, signal: AbortSignal): Promise<Readable> {
+    const { sdk, client } = await this.ready();
+    const what = this.name(key);
+    try {
+      const out = await this.send(
+        'get',
+        what,
+        (abortSignal) =>
+          client.send(
+            new sdk.GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key, Range: `bytes=${start}-${end}`, IfMatch: head.etag }),
+            { abortSignal },
+          ),
+        signal,
+      );
+      const body = out.Body as Readable;
+      // Stores that ignore If-Match (s3rver does) still name the version they sent.
+      if (out.ETag !== head.etag || out.ContentRange !== `bytes ${start}-${end}/${head.size}`) {
+        body.destroy();
+        throw new ChangedError(`${what}: the store sent ${out.ETag} ${out.ContentRange}, not ${head.etag} bytes ${start}-${end}/${head.size}`);
+      }
+      this.open++;
+      body.once('close', () => this.open--);
+      return body;
+    } catch (err) {
+      if (err instanceof ChangedError) this.metadata.forget(key);
+      throw err;
+    }
+  }
+
+  /**
+   * One store request, timed for the observer and turned into our errors (storeError). It is aborted
+   * when the store's answer has not begun within the first-byte limit, or when `outer` aborts. A
+   * request that failed with no answer at all (a kept-alive socket the store had just closed) is
+   * made once more; the SDK's own retries are off, since they wait out a throttling store's
+   * Retry-After while a viewer waits: a quick 503 with that Retry-After serves the viewer better.
+   */
+  private async send<T>(operation: StoreOperation, what: string, run: (signal: AbortSignal) => Promise<T>, outer?: AbortSignal): Promise<T> {
+    const limit = this.options.firstByteTimeout ?? 10_000;
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, limit);
+      const onOuter = () => controller.abort();
+      outer?.addEventListener('abort', onOuter, { once: true });
+      try {
+        const out = await run(controller.signal);
+        this.observe(operation, started, 'ok');
+        return out;
+      } catch (err) {
+        this.observe(operation, started, timedOut ? 'Timeout' : ((err as Error).name ?? 'Error'));
+        if (timedOut) throw new StoreUnavailableError(`${what}: the store did not answer in ${limit} ms`);
+        const answered = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
+        if (answered || outer?.aborted || attempt >= (this.options.maxAttempts ?? 2)) throw storeError(err, what);
+      } finally {
+        clearTimeout(timer);
+        outer?.removeEventListener('abort', onOuter);
+      }
+    }
+  }
+
+  private name(key: string): string {
+    return `s3://${this.options.bucket}/${this.prefix}${key}`;
+  }
+
+  /**
+   * A presigned GET of the key. Not bound to the version looked up: If-Match would become a signed
+   * header that a browser never sends, and a store that checks signatures refuses the request. So a
+   * redirected viewer reads whatever version the key holds while the link lives (its ETag tells them
+   * apart, and a player's If-Range keeps it from mixing two).
+   */
+  private async presign(key: string, expiresIn?: number): Promise<string> {
+    const { sdk, client } = await this.ready();
+    const { getSignedUrl } = await loadPresigner();
+    const seconds =
+      expiresIn ?? (typeof this.options.redirect === 'object' ? this.options.redirect.expiresIn : undefined) ?? DEFAULT_REDIRECT_SECONDS;
+    const started = performance.now();
+    const url = await getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }), { expiresIn: seconds });
+    this.observe('presign', started, 'ok');
+    return url;
+  }
+
+  private ready(): Promise<{ sdk: S3Sdk; client: S3Client }> {
+    this.client ??= loadSdk().then((sdk) => {
+      const o = this.options;
+      const client =
+        o.client ??
+        new sdk.S3Client({
+          endpoint: o.endpoint,
+          region: o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+          forcePathStyle: o.forcePathStyle,
+          credentials: o.credentials,
+          maxAttempts: 1,
+          requestHandler: { connectionTimeout: o.connectTimeout ?? 3000, httpAgent: this.agents[0], httpsAgent: this.agents[1] },
+        });
+      return { sdk, client };
+    });
+    return this.client;
+  }
+
+  private observe(operation: StoreOperation, started: number, outcome: string): void {
+    this.options.observer?.storeRequest?.(operation, (performance.now() - started) / 1000, outcome);
+  }
+}
