@@ -10,7 +10,7 @@ import { progressReporter } from '../app/progress.js';
 import { withAccessLog } from '../serve/access-log.js';
 import { createMediaServer, createSecureMediaServer, type TlsCredentials } from '../serve/create-server.js';
 import { StoreUnavailableError } from '../source/errors.js';
-import { type S3Observer, S3Source, type S3SourceOptions } from '../source/s3/s3-source.js';
+import { S3Source, type S3SourceOptions } from '../source/s3/s3-source.js';
 import { listen } from './listen.js';
 import type { ServeConfig } from './options.js';
 import { loadTls } from './tls.js';
@@ -132,7 +132,7 @@ async function startMetrics(config: ServeConfig): Promise<Metrics | undefined> {
  * so the server starts and /healthz says 503 until it does.
  */
 async function openStore(options: S3SourceOptions, dotfiles: boolean, metrics: Metrics | undefined): Promise<S3Source> {
-  const source = new S3Source({ ...options, dotfiles, observer: metrics && storeObserver(metrics) });
+  const source = new S3Source({ ...options, dotfiles, observer: metrics?.store });
   try {
     await source.list('', { limit: 1 });
   } catch (err) {
@@ -143,14 +143,6 @@ async function openStore(options: S3SourceOptions, dotfiles: boolean, metrics: M
     tell(`seekable: ${(err as Error).message}; serving anyway, /healthz answers 503 until the store does`);
   }
   return source;
-}
-
-/** What the S3 source reports, counted by the metrics: its requests (failed unless "ok") and its metadata cache. */
-function storeObserver(metrics: Metrics): S3Observer {
-  return {
-    storeRequest: (operation, seconds, outcome) => metrics.source.storeRequest(operation, seconds, outcome !== 'ok'),
-    metadataCache: (hit) => metrics.source.cacheLookup('metadata', hit),
-  };
 }
 
 /** `seekable serve` in this process: alone, or as one worker of `--workers N`. */
