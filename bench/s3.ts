@@ -127,8 +127,8 @@ async function main(): Promise<void> {
     .filter((line) => line.trim() !== '' && !line.includes(' ready on '));
   if (logged.length > 0) warn(`seekable logged ${logged.length} line(s), e.g. ${logged[0]}`);
 
-  say(`${s.viewers} slow viewers (a fresh seekable process) …`);
-  const viewers = await slowViewers(store, s, warn);
+  say(`${s.viewers} slow viewers, directly from the store, then through a fresh seekable process …`);
+  const viewers = await slowViewers(store, direct.big, s, warn);
   say(`catalog scan of ${objects.toLocaleString('en-US')} objects …`);
   const catalog = await catalogScan(store, s, objects, warn);
   await stopStore(store);

@@ -1,6 +1,6 @@
 /** The S3 benchmark's Markdown table: the store directly, through seekable, their ratio or difference, and the goal. */
 import { median } from './scenarios.js';
-import type { CatalogFigures, ProbeFigures, StormFigures, ViewerFigures } from './s3-scenarios.js';
+import type { CatalogFigures, ProbeFigures, StormFigures, ViewerFigures, ViewerRun } from './s3-scenarios.js';
 import { percentile } from './s3-scenarios.js';
 
 export interface S3Results {
@@ -20,6 +20,8 @@ function cell(values: readonly number[], format: (v: number) => string): string 
 }
 
 const per = (count: number, of: number) => en(count / Math.max(1, of), 2);
+const crowd = (run: ViewerRun) =>
+  `${run.viewing.toLocaleString('en-US')} of ${run.asked.toLocaleString('en-US')}; ${en(run.meanRate / 1024, 0)} KiB/s`;
 const signed = (ms: number) => `${ms >= 0 ? '+' : '−'}${en(Math.abs(ms), 2)} ms`;
 
 export function s3Table(r: S3Results): string {
@@ -41,9 +43,10 @@ export function s3Table(r: S3Results): string {
     `| Safari probe \`bytes=0-1\`, warm, fresh connections: p50 | ${times(p50[0])} | ${times(p50[1])} | ${signed(p50[1] - p50[0])} | |`,
     `| Safari probe, p99 (${probe.direct.length} / ${probe.seekable.length} samples) | ${times(p99[0])} | ${times(p99[1])} | ${signed(p99[1] - p99[0])} | |`,
     `| store requests per probe (get / head) | – | ${per(probe.stats.requests.get, probe.probes)} / ${per(probe.stats.requests.head, probe.probes)} | | 1 (HEAD cached) |`,
-    `| ${viewers.viewing.toLocaleString('en-US')} slow viewers (256 KiB/s) of the 64 MiB object: RSS growth per viewer | – | ${en(viewers.rssPerViewer, 1)} KiB | | ≤ 128 KiB |`,
-    `| slow viewers: most bytes held at once per viewer (read − written) | – | ${en(viewers.heldPerViewer, 1)} KiB | | what one socket read brings |`,
-    `| slow viewers: mean rate; store requests per viewer (get / head) | – | ${en(viewers.meanRate / 1024, 0)} KiB/s; ${per(viewers.stats.requests.get, viewers.viewing)} / ${per(viewers.stats.requests.head, viewers.viewing)} | | 256 KiB/s; 1 GET |`,
+    `| ${viewers.seekable.asked.toLocaleString('en-US')} slow viewers (256 KiB/s) of the 64 MiB object: streaming at the end; mean rate | ${crowd(viewers.direct)} | ${crowd(viewers.seekable)} | | all; 256 KiB/s |`,
+    `| slow viewers: seekable's RSS growth per viewer streaming | – | ${en(viewers.rssPerViewer, 1)} KiB | | ≤ 128 KiB |`,
+    `| slow viewers: most bytes seekable held at once per viewer (read − written) | – | ${en(viewers.heldPerViewer, 1)} KiB | | about one socket read |`,
+    `| slow viewers: store requests per viewer streaming (get / head) | – | ${per(viewers.stats.requests.get, viewers.seekable.viewing)} / ${per(viewers.stats.requests.head, viewers.seekable.viewing)} | | 1 GET |`,
     `| catalog scan of ${r.objects.toLocaleString('en-US')} objects (\`Catalog.refresh()\`, dist/): time | – | ${en(catalog.ms / 1000, 1)} s (${en(catalog.entries / (catalog.ms / 1000), 0)} objects/s) | | |`,
     `| catalog scan: store requests per object (list / head / get) | – | ${per(catalog.requests.list, objects)} / ${per(catalog.requests.head, objects)} / ${per(catalog.requests.get, objects)} (${catalog.requests.list} lists, ${catalog.requests.head.toLocaleString('en-US')} heads, ${catalog.requests.get.toLocaleString('en-US')} gets) | | README: 2–3 a video |`,
   ];

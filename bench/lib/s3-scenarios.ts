@@ -111,18 +111,27 @@ export async function probes(direct: Target, small: Target, server: SeekableS3, 
   return { direct: directRun.samples, seekable: seekableRun.samples, stats, probes: s.probeSamples };
 }
 
-export interface ViewerFigures {
-  /** Viewers that streamed until the end. */
+/** How one crowd of slow viewers fared (clients/slow-viewers.ts's final report). */
+export interface ViewerRun {
+  asked: number;
+  /** Viewers that got body bytes, and of those, the ones still streaming at the end. */
+  streamed: number;
   viewing: number;
+  meanRate: number;
+}
+
+export interface ViewerFigures {
+  /** The same crowd fetching the presigned URL: what the store itself can carry on this machine. */
+  direct: ViewerRun;
+  seekable: ViewerRun;
   /** Median RSS while they stream minus RSS before they came, ÷ viewing, in KiB. */
   rssPerViewer: number;
   /**
    * Most bytes seekable held at once, ÷ viewing, in KiB: bytes it read from its sockets minus bytes it
    * wrote to them since the viewers came (/proc/<pid>/io rchar − wchar), sampled while they stream.
-   * What it read from the store and has not yet handed to a viewer's socket is there, and nowhere else.
+   * What it took from the store and has not yet handed to a viewer's kernel socket buffer is there.
    */
   heldPerViewer: number;
-  meanRate: number;
   stats: StoreStats;
   maxSockets: number;
 }
@@ -135,12 +144,48 @@ function io(pid: number): { read: number; written: number } {
 }
 
 /**
- * Slow viewers through seekable: a fresh seekable process (store sockets raised to viewers + 64: at the
- * default 64, viewers past the 64th would wait for a store socket that a 256 KiB/s viewer holds for
- * minutes), warmed up lightly; its RSS and I/O counts before any viewer connects, then sampled while
- * clients/slow-viewers.ts streams the 64 MiB object to every viewer at 256 KiB/s with backpressure.
+ * Streams `target` (the 64 MiB object, no Range) to `s.viewers` viewers at `s.viewerRate` with
+ * backpressure; once all stream or have failed (60 s at most) and `s.settleSeconds` have passed,
+ * calls `sample` every 250 ms for `s.seconds`, then stops them.
  */
-export async function slowViewers(store: RunningStore, s: S3Settings, warn: Warn): Promise<ViewerFigures> {
+async function crowd(target: Target, via: string, s: S3Settings, warn: Warn, sample: () => void): Promise<ViewerRun> {
+  const args = ['--port', String(target.port), '--path', target.path, '--viewers', String(s.viewers), '--rate', String(s.viewerRate)];
+  const client = startNode('slow-viewers', 'clients/slow-viewers.ts', [...args, '--max-seconds', String(s.seconds + s.settleSeconds + 120)], {
+    pin: s.loadPin,
+  });
+  const next = events(client);
+  try {
+    if ((await next('streaming', 60_000)) === undefined) throw new Error(`slow viewers ${via}: not every viewer had streamed or failed after 60 s`);
+    await sleep(s.settleSeconds * 1000);
+    const sampler = setInterval(sample, 250);
+    await sleep(s.seconds * 1000);
+    clearInterval(sampler);
+    sample();
+    client.proc.stdin!.write('stop\n');
+    const done = (await next('done', 10_000)) as
+      | { streaming: number; failed: number; dropped: number; meanRate: number; errors: Record<string, number> }
+      | undefined;
+    if (done === undefined) throw new Error(`slow viewers ${via}: no final report:\n${client.output()}`);
+    if (done.failed + done.dropped > 0) {
+      warn(`slow viewers ${via}: ${done.failed} never streamed and ${done.dropped} were cut off (${JSON.stringify(done.errors)})`);
+    }
+    if (done.meanRate < 0.9 * s.viewerRate) {
+      warn(`slow viewers ${via}: they got ${(done.meanRate / 1024).toFixed(0)} KiB/s on average, not ${s.viewerRate / 1024} KiB/s`);
+    }
+    return { asked: s.viewers, streamed: done.streaming, viewing: done.streaming - done.dropped, meanRate: done.meanRate };
+  } finally {
+    await stop(client);
+  }
+}
+
+/**
+ * Slow viewers: first the crowd fetches the presigned URL directly, to show what the store carries;
+ * then a fresh seekable process (store sockets raised to viewers + 64: at the default 64, viewers past
+ * the 64th would wait for a store socket that a 256 KiB/s viewer holds for minutes), warmed up lightly,
+ * has its RSS and I/O counts read before the crowd comes and sampled while it streams through it.
+ */
+export async function slowViewers(store: RunningStore, direct: Target, s: S3Settings, warn: Warn): Promise<ViewerFigures> {
+  const directRun = await crowd(direct, 'direct', s, warn, () => undefined);
   const maxSockets = s.viewers + 64;
   const server = await startSeekableS3(store, s.serverPin, maxSockets);
   try {
@@ -154,53 +199,22 @@ export async function slowViewers(store: RunningStore, s: S3Settings, warn: Warn
     }
     const statsBefore = await storeStats(server.port);
     const ioBefore = io(server.pid);
-    const args = ['--port', String(server.port), '--path', `/${BIG}`, '--viewers', String(s.viewers), '--rate', String(s.viewerRate)];
-    const client = startNode('slow-viewers', 'clients/slow-viewers.ts', [...args, '--max-seconds', String(s.seconds + s.settleSeconds + 120)], {
-      pin: s.loadPin,
+    const rss: number[] = [];
+    let held = 0;
+    const run = await crowd({ port: server.port, path: `/${BIG}` }, 'through seekable', s, warn, () => {
+      rss.push(treeRss(server.pid));
+      const now = io(server.pid);
+      held = Math.max(held, now.read - ioBefore.read - (now.written - ioBefore.written));
     });
-    const next = events(client);
-    try {
-      const streaming = await next('streaming', 60_000);
-      if (streaming === undefined) throw new Error(`slow viewers: not every viewer was streaming after 60 s:\n${client.output()}`);
-      await sleep(s.settleSeconds * 1000);
-      const rss: number[] = [];
-      let held = 0;
-      const sample = () => {
-        rss.push(treeRss(server.pid));
-        const now = io(server.pid);
-        held = Math.max(held, now.read - ioBefore.read - (now.written - ioBefore.written));
-      };
-      const sampler = setInterval(sample, 250);
-      await sleep(s.seconds * 1000);
-      clearInterval(sampler);
-      sample();
-      const stats = statsSince(statsBefore, await storeStats(server.port));
-      client.proc.stdin!.write('stop\n');
-      const done = (await next('done', 10_000)) as
-        | { streaming: number; failed: number; dropped: number; meanRate: number; errors: Record<string, number> }
-        | undefined;
-      if (done === undefined) throw new Error(`slow viewers: no final report:\n${client.output()}`);
-      const viewing = done.streaming - done.dropped;
-      if (done.failed + done.dropped > 0) {
-        warn(`slow viewers: ${done.failed} never streamed and ${done.dropped} were cut off (${JSON.stringify(done.errors)})`);
-      }
-      if (done.meanRate < 0.9 * s.viewerRate) {
-        warn(
-          `slow viewers: they got ${(done.meanRate / 1024).toFixed(0)} KiB/s on average, not ${s.viewerRate / 1024} KiB/s: seekable or the store fell behind`,
-        );
-      }
-      if (viewing <= 0) throw new Error('slow viewers: no viewer streamed');
-      return {
-        viewing,
-        rssPerViewer: (median(rss) - median(rssBefore)) / 1024 / viewing,
-        heldPerViewer: held / 1024 / viewing,
-        meanRate: done.meanRate,
-        stats,
-        maxSockets,
-      };
-    } finally {
-      await stop(client);
-    }
+    if (run.viewing <= 0) throw new Error('slow viewers: no viewer streamed through seekable');
+    return {
+      direct: directRun,
+      seekable: run,
+      rssPerViewer: (median(rss) - median(rssBefore)) / 1024 / run.viewing,
+      heldPerViewer: held / 1024 / run.viewing,
+      stats: statsSince(statsBefore, await storeStats(server.port)),
+      maxSockets,
+    };
   } finally {
     await stopSeekableS3(server);
   }
