@@ -54,9 +54,9 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Runs a Node client to completion (bounded) and returns the JSON of its last stdout line. */
-async function runClient<T>(script: string, args: string[], settings: Settings, timeoutSeconds: number): Promise<T> {
-  const child = startNode(script, script, args, { pin: settings.loadPin });
+/** Runs a Node client (pinned to `pin`) to completion, bounded, and returns the JSON of its last stdout line. */
+export async function runClient<T>(script: string, args: string[], pin: string | undefined, timeoutSeconds: number): Promise<T> {
+  const child = startNode(script, script, args, { pin });
   let last = '';
   child.onLine((line) => (last = line));
   const timer = setTimeout(() => void stop(child), timeoutSeconds * 1000);
@@ -68,7 +68,7 @@ async function runClient<T>(script: string, args: string[], settings: Settings, 
 }
 
 /** Collects a client's JSON events and waits for one of them by name. */
-function events(child: Child): (name: string, timeoutMs: number) => Promise<Record<string, unknown> | undefined> {
+export function events(child: Child): (name: string, timeoutMs: number) => Promise<Record<string, unknown> | undefined> {
   const seen: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];
   child.onLine((line) => {
@@ -136,7 +136,7 @@ async function slowViewers(server: RunningServer, s: Settings, warn: (line: stri
     const during: number[] = [];
     const sampler = setInterval(() => during.push(treeRss(server.pid)), 250);
     const latencyArgs = ['--port', String(server.port), '--path', `/${SMALL}`, '--samples', String(s.latencySamples)];
-    const latency = await runClient<{ samples: number[]; errors: number; lastError: string }>('clients/probe-latency.ts', latencyArgs, s, 60);
+    const latency = await runClient<{ samples: number[]; errors: number; lastError: string }>('clients/probe-latency.ts', latencyArgs, s.loadPin, 60);
     await sleep(started + (s.settleSeconds + s.seconds) * 1000 - Date.now());
     clearInterval(sampler);
     during.push(treeRss(server.pid));
@@ -209,7 +209,7 @@ export async function measure(server: RunningServer, s: Settings, log: (line: st
     '--seed',
     '1',
   ];
-  const ttfb = await runClient<{ samples: number[] }>('clients/ttfb.ts', ttfbArgs, s, 120);
+  const ttfb = await runClient<{ samples: number[] }>('clients/ttfb.ts', ttfbArgs, s.loadPin, 120);
   log(`time to first 64 KiB: p50 ${median(ttfb.samples).toFixed(3)} ms`);
 
   return {
