@@ -168,9 +168,12 @@ export async function runDoors(
 
   const baseline: Partial<Figures>[] = [];
   for (let round = 1; round <= rounds; round++) {
-    for (const name of order) {
+    // Every other round runs backwards: on a shared machine whose load drifts over the minutes a round
+    // takes, the servers measured last in one round are measured first in the next.
+    for (const name of round % 2 === 1 ? order : [...order].reverse()) {
       const label = name === 'seekable' ? 'seekable (node:http handler)' : name;
       say(`\ndoors round ${round}/${rounds}: ${label}`);
+      const started = Date.now();
       const server = await startServer(name, ctx);
       try {
         const rows = await check(name, server.port, server.base);
@@ -187,6 +190,7 @@ export async function runDoors(
       } finally {
         await stopServer(server);
       }
+      say(`  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
       const logged = loggedLines(server);
       if (logged.length > 0) warnings.push(`doors round ${round}, ${name}: the server logged ${logged.length} line(s), e.g. ${logged[0]}`);
     }
