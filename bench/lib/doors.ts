@@ -10,7 +10,17 @@ import path from 'node:path';
 import { type CaseFailure, type CaseName, guard, inspect, summarizeFailures } from './guard.js';
 import { REPO_ROOT } from './procs.js';
 import { type Figures, measureRows, type ScenarioKey, type Settings } from './scenarios.js';
-import { BUN, CHUNKED_STREAMS, type DoorServerName, loggedLines, type ServerContext, startServer, stopServer, unavailable } from './servers.js';
+import {
+  BUN,
+  CHUNKED_STREAMS,
+  type DoorServerName,
+  freePorts,
+  loggedLines,
+  type ServerContext,
+  startServer,
+  stopServer,
+  unavailable,
+} from './servers.js';
 
 /** One framework: seekable's door in it and the framework's own way to serve files. */
 export interface Door {
@@ -145,25 +155,35 @@ export async function runDoors(
     return new Set(DOOR_ROWS.filter((row) => !failed.has(ROW_NEEDS[row])));
   };
 
-  for (const name of order) {
-    const server = await startServer(name, ctx);
-    try {
-      const rows = await check(name, server.port, server.base);
-      const failures = servers.get(name as DoorServerName)?.failures;
-      const chunked = CHUNKED_STREAMS[name as DoorServerName];
-      if (failures === undefined || failures.size === 0)
-        say(`correctness guard: ${name} ok${chunked === undefined ? '' : ` (streamed bodies may come chunked without Content-Length: ${chunked})`}`);
-      else {
-        const skippedRows = DOOR_ROWS.filter((row) => !rows.has(row));
-        say(
-          `correctness guard: ${name} fails ${[...failures.values()].map((f) => f.name).join(', ')}; ` +
-            (skippedRows.length > 0 ? `not measured on ${skippedRows.join(', ')}` : 'measured on every row (no row needs those cases)'),
-        );
-        for (const line of summarizeFailures([...failures.values()])) say(`  ${line}`);
+  // Every server is checked before anything is measured, all at once (nine processes starting one
+  // after another took most of a minute), so that a wrong adapter fails the run within seconds.
+  const ports = await freePorts(order.length);
+  const checked = await Promise.allSettled(
+    order.map(async (name, i) => {
+      const server = await startServer(name, ctx, ports[i]);
+      try {
+        return await check(name, server.port, server.base);
+      } finally {
+        await stopServer(server);
       }
-    } finally {
-      await stopServer(server);
+    }),
+  );
+  for (const [i, outcome] of checked.entries()) {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    const name = order[i]!;
+    const rows = outcome.value;
+    const failures = servers.get(name as DoorServerName)?.failures;
+    const chunked = CHUNKED_STREAMS[name as DoorServerName];
+    if (failures === undefined || failures.size === 0) {
+      say(`correctness guard: ${name} ok${chunked === undefined ? '' : ` (streamed bodies may come chunked without Content-Length: ${chunked})`}`);
+      continue;
     }
+    const skippedRows = DOOR_ROWS.filter((row) => !rows.has(row));
+    say(
+      `correctness guard: ${name} fails ${[...failures.values()].map((f) => f.name).join(', ')}; ` +
+        (skippedRows.length > 0 ? `not measured on ${skippedRows.join(', ')}` : 'measured on every row (no row needs those cases)'),
+    );
+    for (const line of summarizeFailures([...failures.values()])) say(`  ${line}`);
   }
 
   const baseline: Partial<Figures>[] = [];

@@ -69,15 +69,33 @@ export interface RunningServer {
 }
 
 /** A free loopback port (released just before the server binds it; nothing else here races for it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
+}
+
+/**
+ * `count` distinct free loopback ports, all held until every one is found and then released, for
+ * servers started at the same time (ports found one by one could repeat once released).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const held = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const probe = createServer();
+          probe.once('error', reject);
+          probe.listen(0, '127.0.0.1', () => resolve(probe));
+        }),
+    ),
+  );
+  const ports = held.map((probe) => {
+    const address = probe.address();
+    if (typeof address !== 'object' || address === null) throw new Error('no port');
+    return address.port;
   });
+  await Promise.all(held.map((probe) => new Promise((resolve) => probe.close(resolve))));
+  return ports;
 }
 
 /**
@@ -164,8 +182,9 @@ function describeFailure(name: ServerName, child: Child, ctx: ServerContext, why
   return new Error(`${name} ${why}\n${log.trim().split('\n').slice(-20).join('\n')}`);
 }
 
-export async function startServer(name: ServerName, ctx: ServerContext): Promise<RunningServer> {
-  const port = await freePort();
+/** Starts a server on `port` (default: a free one) and resolves once it answers. */
+export async function startServer(name: ServerName, ctx: ServerContext, port?: number): Promise<RunningServer> {
+  port ??= await freePort();
   const child = launch(name, ctx, port);
   let exited: number | string | undefined;
   void child.exited.then((code) => (exited = code));
