@@ -72,13 +72,14 @@ function requireTool(command: string, args: string[], install: string): string {
 }
 
 /**
- * The doors section's settings at default rounds: 2 rounds of 9 servers, 5 s per scenario and 500 slow
- * viewers, about 4 minutes a round on this project's 2-core machine, within the ~8 minutes it may add
- * to the whole run (the core comparison takes ~10).
+ * The doors section's settings at default rounds: 2 rounds of 9 servers, 5 s per scenario and 300 slow
+ * viewers, to stay near the ~8 minutes it may add to the whole run (the core comparison takes ~10).
+ * With 500 viewers, 2 rounds took 11.5 minutes on this project's 2-core machine under a load of 10-12
+ * from other work, most Node servers waiting out 20 s for viewers that got no byte.
  */
 const DOOR_ROUNDS = 2;
 const DOOR_SECONDS = 5;
-const DOOR_VIEWERS = 500;
+const DOOR_VIEWERS = 300;
 
 let tempDir: string | undefined;
 installCleanup(() => tempDir);
