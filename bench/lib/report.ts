@@ -1,8 +1,8 @@
 /** The Markdown table: nginx absolute, the others as ratios to nginx in the same round, median and spread. */
 import { median, SCENARIOS, type Figures, type ScenarioKey } from './scenarios.js';
-import { SERVERS, type ServerName } from './servers.js';
+import { SERVERS, type CoreServerName } from './servers.js';
 
-export type Results = Record<ServerName, Figures[]>; // one Figures per round
+export type Results = Record<CoreServerName, Figures[]>; // one Figures per round
 
 const en = (value: number, digits: number) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -23,7 +23,7 @@ function cell(values: readonly number[], format: (v: number) => string): string 
 }
 
 /** Ratios to nginx of the same round; undefined where nginx's figure is not a usable base (≤ 0). */
-function ratios(results: Results, server: ServerName, key: ScenarioKey): number[] | undefined {
+function ratios(results: Results, server: CoreServerName, key: ScenarioKey): number[] | undefined {
   const base = results.nginx.map((figures) => figures[key]);
   if (base.some((value) => !(value > 0))) return undefined;
   return results[server].map((figures, round) => figures[key] / base[round]!);

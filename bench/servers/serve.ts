@@ -1,13 +1,14 @@
 /**
  * Shared by the Node servers of the benchmark: reads `--dir`, `--port` and `--workers` (or DIR, PORT,
  * WORKERS), listens on 127.0.0.1, prints one "ready" line, and exits when the harness goes away.
- * With more than one worker, a node:cluster primary forks them and they share the port.
+ * With more than one worker, a node:cluster primary forks them and they share the port. The listener
+ * may be made asynchronously (a Fastify app is ready only after its plugins are registered).
  */
 import cluster from 'node:cluster';
 import { createServer, type RequestListener } from 'node:http';
 import { option } from '../clients/http1.js';
 
-export function serve(name: string, makeListener: (dir: string) => RequestListener): void {
+export function serve(name: string, makeListener: (dir: string) => RequestListener | Promise<RequestListener>): void {
   const dir = option('dir', process.env.DIR);
   const port = Number(option('port', process.env.PORT));
   const workers = Number(option('workers', process.env.WORKERS ?? '1'));
@@ -40,8 +41,16 @@ export function serve(name: string, makeListener: (dir: string) => RequestListen
     return;
   }
 
-  const server = createServer(makeListener(dir));
-  server.listen(port, '127.0.0.1', () => {
-    if (cluster.isPrimary) console.log(`${name} ready on 127.0.0.1:${port}`);
-  });
+  void Promise.resolve(makeListener(dir)).then(
+    (listener) => {
+      const server = createServer(listener);
+      server.listen(port, '127.0.0.1', () => {
+        if (cluster.isPrimary) console.log(`${name} ready on 127.0.0.1:${port}`);
+      });
+    },
+    (err: unknown) => {
+      console.error(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(1);
+    },
+  );
 }

@@ -8,6 +8,7 @@ import { methodNotAllowed, notFound, type Plan } from '../http/decide.js';
 import { defaultLog, failurePlan, logFailure } from '../serve/failure.js';
 import { type Found, findTarget } from '../serve/find-target.js';
 import { planFor, type SendOptions, type Target } from '../serve/plan-for.js';
+import { readBodyNow } from '../serve/send-body.js';
 import { bodyStream } from '../serve/stream-writer.js';
 import { FileSource, type FileSourceOptions } from '../source/file/file-source.js';
 import type { Resource, Source } from '../source/types.js';
@@ -90,6 +91,19 @@ function respondWith(request: Request, target: Target, options: SendOptions & { 
   if (body.type === 'none' || body.type === 'text' || resource === undefined) {
     resource?.release();
     return new Response(body.type === 'text' && request.method !== 'HEAD' ? body.text : null, { status: plan.status, headers });
+  }
+  // A short range read at once goes out as one buffer: no web stream to make and drain, and a Response
+  // @hono/node-server ends in one write and Bun.serve sends with its Content-Length.
+  let whole: Buffer | undefined;
+  try {
+    whole = readBodyNow(body, resource);
+  } catch (err) {
+    resource.release();
+    return failure(request, err, options.log ?? defaultLog);
+  }
+  if (whole !== undefined) {
+    resource.release();
+    return new Response(whole, { status: plan.status, headers });
   }
   return new Response(
     bodyStream(body, resource, () => resource.release()),

@@ -5,19 +5,19 @@
  * In Koa's flow, like koa-static: what is not ours (other methods, paths outside the prefix, missing
  * files) goes downstream with `await next()`; what is ours is set on `ctx.status`, the headers and
  * `ctx.body`, and Koa sends it, so upstream middleware sees the answer after `await next()`. A lookup
- * that fails throws into Koa's error handling. The file bytes are a Node Readable over seekable's body
- * executor (pulled, so nothing is read ahead of the client; destroyed by Koa when the client goes,
- * which releases the file).
+ * that fails throws into Koa's error handling. The file bytes are a Buffer when the range is short
+ * and at hand (Safari's probe), else a Node Readable over seekable's body executor (pulled, so nothing
+ * is read ahead of the client; destroyed by Koa when the client goes, which releases the file).
  *
  * Importing this file loads no Koa code: the types are all it takes from it.
  */
-import { Readable } from 'node:stream';
 import type { Context, Middleware, Next } from 'koa';
 import { notFound, type Plan } from '../http/decide.js';
+import { BodyReadable } from './body-readable.js';
 import { planFor, type SendOptions, type Target } from '../serve/plan-for.js';
 import { findTarget } from '../serve/find-target.js';
 import { splitUrl } from '../serve/request-target.js';
-import { bodyStream } from '../serve/stream-writer.js';
+import { readBodyNow } from '../serve/send-body.js';
 import { openFile } from '../source/file/file-resource.js';
 import { FileSource, type FileSourceOptions } from '../source/file/file-source.js';
 import type { Resource, Source } from '../source/types.js';
@@ -104,10 +104,22 @@ function answer(ctx: Context, target: Target, options: SendOptions, extra: Recor
     resource.release();
     return setPlan(ctx, plan, extra);
   }
+  // A short range read at once is a Buffer body, which Koa ends in one write; the rest a stream that
+  // pulls through the executor.
+  let whole: Buffer | undefined;
+  try {
+    whole = readBodyNow(body, resource);
+  } catch (err) {
+    resource.release();
+    throw err;
+  }
   ctx.status = plan.status;
-  ctx.body = Readable.fromWeb(bodyStream(body, resource, () => resource.release()) as import('node:stream/web').ReadableStream, {
-    highWaterMark: 0,
-  });
+  if (whole !== undefined) {
+    resource.release();
+    ctx.body = whole;
+  } else {
+    ctx.body = new BodyReadable(body, resource);
+  }
   // After the body: Koa's body setter picks a Content-Type of its own; the engine's headers win.
   ctx.set({ ...extra, ...plan.headers });
   noCompression(ctx);

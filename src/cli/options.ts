@@ -67,7 +67,8 @@ S3 (credentials from the AWS chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS
   --s3-connect-timeout <time>     to connect to the store (default 3s)
   --s3-first-byte-timeout <time>  from a request to the store's answer (default 10s)
   --s3-stall-timeout <time>       a body silent this long is reopened from its next byte (default 10s)
-  --s3-max-sockets <n>      connections to the store at once, kept alive (default 64)
+  --s3-max-sockets <n>      connections to the store at once, kept alive; each viewer streaming
+                    holds one (default 1024)
   --headers-timeout <time>  time a client has to send its request headers (default 10s)
   --idle-timeout <time>     close connections with nothing moving for this long (default 60s; 0: never)
   --max-connections <n>     refuse connections beyond this many (default 10000)
@@ -143,7 +144,7 @@ const OPTIONS = {
   's3-connect-timeout': { type: 'string', default: '3s' },
   's3-first-byte-timeout': { type: 'string', default: '10s' },
   's3-stall-timeout': { type: 'string', default: '10s' },
-  's3-max-sockets': { type: 'string', default: '64' },
+  's3-max-sockets': { type: 'string', default: '1024' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 

@@ -40,7 +40,11 @@ const CHECK_AFTER = 8 * 1024 * 1024;
 export function sendBody(body: BytesBody, resource: Resource, writer: BodyWriter, buffers?: BufferPool): Promise<void> {
   if (body.type === 'bytes' && body.range.end - body.range.start < FIRST_READ && !writer.gone) {
     try {
-      if (sendAtOnce(body.range, resource, writer)) return DONE;
+      const whole = readRangeNow(body.range, resource);
+      if (whole !== undefined) {
+        writer.write(NO_TEXT, whole, undefined, true);
+        return DONE;
+      }
     } catch (err) {
       return Promise.reject(err);
     }
@@ -55,25 +59,35 @@ const DONE = Promise.resolve();
 /**
  * A short range read at once (readNow) and sent whole, headers and bytes in one write: Safari's
  * bytes=0-1 probe and a player's small index reads, most requests of a busy server, where the objects
- * of a full run (its sizer, its promise, its state) showed in the profile. False, having sent nothing,
- * when the source cannot read the range at once: the full run takes it from the start.
+ * of a full run (its sizer, its promise, its state) showed in the profile. Undefined, having read
+ * nothing, when the source cannot read the range at once: the full run takes it from the start.
  */
-function sendAtOnce(range: ByteRange, resource: Resource, writer: BodyWriter): boolean {
+function readRangeNow(range: ByteRange, resource: Resource): Buffer | undefined {
   const reader = resource.readRange(range.start, range.end);
   try {
-    if (reader.readNow === undefined) return false;
+    if (reader.readNow === undefined) return undefined;
     // A buffer of its own, not the pool's: below 4 KiB it comes from Node's preallocated slab, and
     // nothing has to wait for the write's callback to give it back.
     const length = range.end - range.start + 1;
     const buffer = Buffer.allocUnsafe(length);
     // Not at hand, or not whole: the full run reads the range again with a reader of its own, and
     // judges a count that breaks the contract.
-    if (reader.readNow(buffer, length) !== length) return false;
-    writer.write(NO_TEXT, buffer, undefined, true);
-    return true;
+    return reader.readNow(buffer, length) === length ? buffer : undefined;
   } finally {
     reader.close();
   }
+}
+
+/**
+ * The whole of a short body when the source reads it at once, as sendBody would send it in one write;
+ * undefined (nothing read) for a longer or multipart body, or when the source cannot: stream it then.
+ * For the doors whose framework sends a whole buffer more cheaply than any stream (Koa's body, a
+ * Fetch Response): on Safari's probe, wrk with 64 connections, alternating runs, the medians of five
+ * on a heavily shared 2-core machine went from 90 to 313 requests/s for Koa, 151 to 251 for Hono on
+ * Node and 1,250 to 1,840 for Bun once they stopped making a stream for two bytes.
+ */
+export function readBodyNow(body: BytesBody, resource: Resource): Buffer | undefined {
+  return body.type === 'bytes' && body.range.end - body.range.start < FIRST_READ ? readRangeNow(body.range, resource) : undefined;
 }
 
 const NO_TEXT: readonly string[] = [];

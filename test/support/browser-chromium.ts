@@ -1,6 +1,6 @@
-import type { Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { launchBrowser } from './browser.js';
-import { type EngineBrowser, type EnginePage, pointIn, pollUntil, withArgument } from './browsers.js';
+import { type EngineBrowser, type EnginePage, type Point, pointIn, pollUntil, withArgument } from './browsers.js';
 
 /** Chromium calls the space bar 'Space' and takes every other name the interface uses as is. */
 const KEYS: Record<string, string> = { ' ': 'Space' };
@@ -36,6 +36,12 @@ function watchProblems(page: Page): string[] {
 
 function chromiumPage(page: Page, problems: string[]): EnginePage {
   const evaluate = <T>(expression: string, arg?: unknown) => page.evaluate(withArgument(expression, arg)) as Promise<T>;
+  // Real touch input goes through the debugging protocol: Playwright's touchscreen only taps.
+  let cdp: Promise<CDPSession> | undefined;
+  const touch = async (type: 'touchStart' | 'touchMove' | 'touchEnd', touchPoints: Point[]) => {
+    cdp ??= page.context().newCDPSession(page);
+    await (await cdp).send('Input.dispatchTouchEvent', { type, touchPoints });
+  };
   return {
     engine: 'chromium',
     goto: async (url) => {
@@ -59,6 +65,9 @@ function chromiumPage(page: Page, problems: string[]): EnginePage {
       const point = await pointIn(evaluate, selector, offset);
       await page.mouse.move(point.x, point.y);
     },
+    touchStart: (point) => touch('touchStart', [point]),
+    touchMove: (point) => touch('touchMove', [point]),
+    touchEnd: () => touch('touchEnd', []),
     screenshot: async (file) => {
       await page.screenshot({ path: file });
     },

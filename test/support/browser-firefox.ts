@@ -102,6 +102,12 @@ function firefoxPage(page: Page, problems: string[]): EnginePage {
       const point = await pointIn(evaluate, selector, offset);
       await page.mouse.move(point.x, point.y);
     },
+    // puppeteer's touchscreen sends WebDriver BiDi pointer actions of type 'touch'.
+    touchStart: async (point) => {
+      await page.touchscreen.touchStart(point.x, point.y);
+    },
+    touchMove: (point) => page.touchscreen.touchMove(point.x, point.y),
+    touchEnd: () => page.touchscreen.touchEnd(),
     screenshot: async (file) => {
       await page.screenshot({ path: file as `${string}.png` });
     },

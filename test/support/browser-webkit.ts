@@ -10,6 +10,7 @@ import {
   type Point,
   pointIn,
   pollUntil,
+  touchMissing,
   withArgument,
 } from './browsers.js';
 
@@ -125,6 +126,11 @@ export async function launchWebKit(): Promise<EngineBrowser> {
   };
 }
 
+/** WebKitGTK's driver gives no real touch input: see touchMissing. */
+const noTouch = async () => {
+  throw new Error(touchMissing('webkit') || 'no touch');
+};
+
 type Command = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => Promise<T>;
 
 function webkitPage(handle: string, command: Command, switchTo: (handle: string) => Promise<void>, closeWindow: () => Promise<void>): EnginePage {
@@ -207,6 +213,9 @@ function webkitPage(handle: string, command: Command, switchTo: (handle: string)
       await pointer([{ type: 'pointerUp', button: 0 }]);
     },
     hover: async (selector, offset) => mouseMove(await pointIn(evaluate, selector, offset)),
+    touchStart: noTouch,
+    touchMove: noTouch,
+    touchEnd: noTouch,
     screenshot: async (file) => {
       await switchTo(handle);
       const png = await command<string>('GET', '/screenshot');

@@ -36,6 +36,18 @@ export function availableEngines(): Engine[] {
   return ENGINES.filter((engine) => engineMissing(engine) === false);
 }
 
+/**
+ * Why this engine's driver cannot touch the page with a finger, or false when it can. Chromium: the
+ * debugging protocol's Input.dispatchTouchEvent; Firefox: WebDriver BiDi pointer actions of type
+ * 'touch'. Each gives pointerdown/move/up of pointerType 'touch' and touchstart/move/end (measured
+ * with Chromium 156 and Firefox ESR 153). WebKitGTK's WebKitWebDriver takes the same actions of type
+ * 'touch' without error but sends mouse input (pointerType 'mouse', mousedown/mousemove, no touch
+ * events; measured with 2.50.6), which would pass a touch test off as a mouse one.
+ */
+export function touchMissing(engine: Engine): string | false {
+  return engine === 'webkit' ? "WebKitGTK's WebDriver turns touch actions into mouse input (pointerType 'mouse', measured with 2.50.6)" : false;
+}
+
 /** A point in the page, in CSS pixels. */
 export interface Point {
   x: number;
@@ -77,6 +89,13 @@ export interface EnginePage {
    * else to its centre.
    */
   hover(selector: string, offset?: Point): Promise<void>;
+  /**
+   * One finger, as real touch input (pointer and touch events of type 'touch'): put down at a point,
+   * moved to another, lifted where it is. Throws in an engine that cannot (touchMissing).
+   */
+  touchStart(point: Point): Promise<void>;
+  touchMove(point: Point): Promise<void>;
+  touchEnd(): Promise<void>;
   /** Saves a PNG of the viewport. */
   screenshot(file: string): Promise<void>;
   /**

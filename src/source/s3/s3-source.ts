@@ -43,7 +43,12 @@ export interface S3SourceOptions {
   metadataTtl?: number;
   /** Most keys whose metadata is kept (default 10,000). */
   metadataSize?: number;
-  /** Most connections to the store at once, kept alive between requests (default 64). */
+  /**
+   * Most connections to the store at once, kept alive between requests (default 1024). Each viewer
+   * streaming holds one for as long as it plays (its reads follow the viewer), so a cap below the
+   * viewers at once makes the rest wait, and answer 503 after the first-byte limit (measured: 64
+   * sockets and 500 slow viewers left most of them without a byte).
+   */
   maxSockets?: number;
   /** Ms to connect to the store (default 3 s). */
   connectTimeout?: number;
@@ -102,7 +107,7 @@ export class S3Source implements ListableSource {
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
     this.id = `s3://${options.bucket}/${this.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
     this.metadata = new MetadataCache(options.metadataTtl ?? 10_000, Math.min(options.metadataTtl ?? 1000, 1000), options.metadataSize ?? 10_000);
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 1024 };
     this.agents = [new HttpAgent(agentOptions), new HttpsAgent(agentOptions)];
   }
 

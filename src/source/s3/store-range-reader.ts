@@ -75,6 +75,23 @@ export class StoreRangeReader implements RangeReader {
     }
   }
 
+  /**
+   * Bytes the store already sent, at once: what is left of the last chunk, else what the body has
+   * buffered. The executor then runs through a burst of received bytes without a promise per read
+   * (measured: a 1 MiB range cost about 10 ms of CPU through read() alone). Undefined when nothing
+   * has arrived: read() waits for it.
+   */
+  readNow(buffer: Buffer, length: number): number | undefined {
+    if (this.closed) return undefined;
+    if (this.leftover === undefined && this.body !== undefined && this.lost === undefined) {
+      const chunk = this.body.read() as Buffer | null;
+      if (chunk === null) return undefined;
+      this.leftover = chunk;
+      this.attempts = 0;
+    }
+    return this.leftover === undefined ? undefined : this.deliver(buffer, length);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
