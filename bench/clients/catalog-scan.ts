@@ -23,9 +23,9 @@ const source = new S3Source({
   forcePathStyle: true,
   credentials: STORE_CREDENTIALS,
   observer: {
-    storeRequest(operation, _seconds, outcome) {
-      requests[operation]++;
-      if (outcome !== 'ok') failures[`${operation} ${outcome}`] = (failures[`${operation} ${outcome}`] ?? 0) + 1;
+    storeRequest(operation, _seconds, failed) {
+      requests[operation as StoreOperation]++;
+      if (failed) failures[operation] = (failures[operation] ?? 0) + 1;
     },
   },
 });

@@ -29,11 +29,11 @@ const source = new S3Source({
   credentials: STORE_CREDENTIALS,
   maxSockets: maxSockets === '' ? undefined : Number(maxSockets),
   observer: {
-    storeRequest(operation, _seconds, outcome) {
-      stats.requests[operation]++;
-      if (outcome !== 'ok') stats.failures[`${operation} ${outcome}`] = (stats.failures[`${operation} ${outcome}`] ?? 0) + 1;
+    storeRequest(operation, _seconds, failed) {
+      stats.requests[operation as StoreOperation]++;
+      if (failed) stats.failures[operation] = (stats.failures[operation] ?? 0) + 1;
     },
-    metadataCache(hit) {
+    cacheLookup(_cache, hit) {
       if (hit) stats.cache.hits++;
       else stats.cache.misses++;
     },

@@ -132,7 +132,7 @@ async function startMetrics(config: ServeConfig): Promise<Metrics | undefined> {
  * so the server starts and /healthz says 503 until it does.
  */
 async function openStore(options: S3SourceOptions, dotfiles: boolean, metrics: Metrics | undefined): Promise<S3Source> {
-  const source = new S3Source({ ...options, dotfiles, observer: metrics?.store });
+  const source = new S3Source({ ...options, dotfiles, observer: metrics?.source });
   try {
     await source.list('', { limit: 1 });
   } catch (err) {

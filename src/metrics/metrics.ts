@@ -134,17 +134,8 @@ export class Metrics implements MetricsHooks {
     };
   }
 
-  /** The observer to give a source (`FileSourceOptions.observer`, or a store-backed source's own). */
+  /** The observer to give a source (`FileSourceOptions.observer`, `S3SourceOptions.observer`). */
   readonly source: Required<SourceObserver>;
-
-  /**
-   * The observer to give an S3Source (`new S3Source({ ..., observer: metrics.store })`): its requests
-   * by operation, counted as failed unless their outcome is 'ok', and its metadata cache.
-   */
-  readonly store = {
-    storeRequest: (operation: string, seconds: number, outcome: string): void => this.source.storeRequest(operation, seconds, outcome !== 'ok'),
-    metadataCache: (hit: boolean): void => this.source.cacheLookup('metadata', hit),
-  };
 
   request(req: IncomingMessage, res: ServerResponse, route: string, startedAt?: number): void {
     const at = startedAt ?? performance.now();

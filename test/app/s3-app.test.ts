@@ -64,7 +64,7 @@ describe('the app on an S3 bucket', { skip: ffmpegMissing }, () => {
     }
     await store.put('films/vp9-opus.en.srt', '1\n00:00:00,500 --> 00:00:02,000\nHello\n');
     proxy = await startFaultProxy(store.port);
-    source = store.source({ endpoint: proxy.endpoint, prefix: 'films', observer: { storeRequest: (op) => asked.push(op) } });
+    source = store.source({ endpoint: proxy.endpoint, prefix: 'films', observer: { storeRequest: (op) => asked.push(op as StoreOperation) } });
     cacheDir = await mkdtemp(path.join(tmpdir(), 'seekable-s3-cache-'));
     const app = createApp({ source, cacheDir });
     const before = proxy.carried;
@@ -95,7 +95,7 @@ describe('the app on an S3 bucket', { skip: ffmpegMissing }, () => {
   it('keeps the catalog cache by key and ETag: a restart probes nothing', async () => {
     assert.equal((await readdir(cacheDir)).filter((f) => f.startsWith('catalog-')).length, 1);
     const gets: StoreOperation[] = [];
-    const again = store.source({ endpoint: proxy.endpoint, prefix: 'films', observer: { storeRequest: (op) => gets.push(op) } });
+    const again = store.source({ endpoint: proxy.endpoint, prefix: 'films', observer: { storeRequest: (op) => gets.push(op as StoreOperation) } });
     const app = createApp({ source: again, cacheDir });
     await app.catalog.refresh();
     assert.equal(app.catalog.get('vp9-opus.webm')?.container, 'webm');

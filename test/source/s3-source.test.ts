@@ -57,7 +57,7 @@ describe('S3Source lookup', () => {
 
   it('finds nothing for missing keys, unsafe keys and dot-names, and asks the store only for the missing one', async () => {
     const asked: StoreOperation[] = [];
-    const source = store.source({ observer: { storeRequest: (operation) => asked.push(operation) } });
+    const source = store.source({ observer: { storeRequest: (operation) => asked.push(operation as StoreOperation) } });
     for (const key of ['missing.mp4', '../clip.mp4', 'folder/../clip.mp4', '/clip.mp4', 'folder/.hidden.mp4', 'empty/']) {
       assert.equal(await source.lookup(key), undefined, key);
     }
@@ -68,7 +68,9 @@ describe('S3Source lookup', () => {
   it("a player's burst of requests costs one HEAD (the metadata cache), and one GET per range", async () => {
     const asked: StoreOperation[] = [];
     const hits: boolean[] = [];
-    const source = store.source({ observer: { storeRequest: (op) => asked.push(op), metadataCache: (hit) => hits.push(hit) } });
+    const source = store.source({
+      observer: { storeRequest: (op) => asked.push(op as StoreOperation), cacheLookup: (_cache, hit) => hits.push(hit) },
+    });
     const handler = createHandler(source);
     const server = await startServer((req, res) => handler(req, res));
     try {

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { ChangedError, StoreUnavailableError } from '../errors.js';
 import { isSafeKey } from '../keys.js';
-import type { ListableSource, ListPage, LookupOptions, RangeReader, Resource } from '../types.js';
+import type { ListableSource, ListPage, LookupOptions, RangeReader, Resource, SourceObserver } from '../types.js';
 import { MetadataCache } from './metadata-cache.js';
 import { loadPresigner, loadSdk, type S3Sdk } from './sdk.js';
 import { storeError } from './store-errors.js';
@@ -13,14 +13,6 @@ import { StoreRangeReader } from './store-range-reader.js';
 
 /** The kinds of request an S3 source makes of its store. */
 export type StoreOperation = 'head' | 'get' | 'list' | 'presign';
-
-/** What an S3 source reports as it works, for metrics: one call per store request and per lookup. */
-export interface S3Observer {
-  /** A request to the store ended: which, how long it took, and how ("ok", or the error's name). */
-  storeRequest?(operation: StoreOperation, seconds: number, outcome: string): void;
-  /** A lookup was answered from the metadata cache (true) or needed a HEAD (false). */
-  metadataCache?(hit: boolean): void;
-}
 
 /** Options of S3Source. Credentials come from the AWS SDK's default chain unless given. */
 export interface S3SourceOptions {
@@ -63,7 +55,8 @@ export interface S3SourceOptions {
    * requests with a 307 to it, so the store (or its CDN) carries the bytes. Off by default.
    */
   redirect?: { expiresIn?: number } | boolean;
-  observer?: S3Observer;
+  /** Told of every store request and metadata-cache lookup, for metrics (`Metrics.source`). */
+  observer?: SourceObserver;
 }
 
 /** What a HEAD says about one object: the representation a lookup builds on. */
@@ -118,7 +111,7 @@ export class S3Source implements ListableSource {
 
   async lookup(key: string, options?: LookupOptions): Promise<Resource | undefined> {
     if (!isSafeKey(key, this.options.dotfiles)) return undefined;
-    const head = await this.metadata.get(key, () => this.head(key), options?.keep !== false, this.options.observer?.metadataCache);
+    const head = await this.metadata.get(key, () => this.head(key), options?.keep !== false, this.onMetadataLookup);
     if (head === undefined) return undefined;
     const location = this.options.redirect ? await this.presign(key) : undefined;
     return this.resource(key, head, location);
@@ -270,10 +263,10 @@ export class S3Source implements ListableSource {
       outer?.addEventListener('abort', onOuter, { once: true });
       try {
         const out = await run(controller.signal);
-        this.observe(operation, started, 'ok');
+        this.observe(operation, started, false);
         return out;
       } catch (err) {
-        this.observe(operation, started, timedOut ? 'Timeout' : ((err as Error).name ?? 'Error'));
+        this.observe(operation, started, true);
         if (timedOut) throw new StoreUnavailableError(`${what}: the store did not answer in ${limit} ms`);
         const answered = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
         if (answered || outer?.aborted || attempt >= (this.options.maxAttempts ?? 2)) throw storeError(err, what);
@@ -301,7 +294,7 @@ export class S3Source implements ListableSource {
       expiresIn ?? (typeof this.options.redirect === 'object' ? this.options.redirect.expiresIn : undefined) ?? DEFAULT_REDIRECT_SECONDS;
     const started = performance.now();
     const url = await getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }), { expiresIn: seconds });
-    this.observe('presign', started, 'ok');
+    this.observe('presign', started, false);
     return url;
   }
 
@@ -323,7 +316,9 @@ export class S3Source implements ListableSource {
     return this.client;
   }
 
-  private observe(operation: StoreOperation, started: number, outcome: string): void {
-    this.options.observer?.storeRequest?.(operation, (performance.now() - started) / 1000, outcome);
+  private observe(operation: StoreOperation, started: number, failed: boolean): void {
+    this.options.observer?.storeRequest?.(operation, (performance.now() - started) / 1000, failed);
   }
+
+  private readonly onMetadataLookup = (hit: boolean): void => this.options.observer?.cacheLookup?.('metadata', hit);
 }
