@@ -1,6 +1,11 @@
-import type { SeekResult } from './browser.js';
-
-export type { SeekResult };
+/** What a play-and-seek script reports. */
+export interface SeekResult {
+  duration: number;
+  target: number;
+  afterSeek: number;
+  later: number;
+  paused: boolean;
+}
 
 /**
  * A page script: seeks the page's first <video> to `at` seconds (its middle when omitted) right after

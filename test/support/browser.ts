@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { playAndSeekScript, type SeekResult } from './browser-play.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -54,43 +55,10 @@ export async function waitForExpression(page: Page, expression: string, timeoutM
   }
 }
 
-/** What PLAY_AND_SEEK reports. */
-export interface SeekResult {
-  duration: number;
-  target: number;
-  afterSeek: number;
-  later: number;
-  paused: boolean;
-}
+export type { SeekResult };
 
 /**
  * Runs in the page: seeks the page's first <video> to its middle before playing (so the middle cannot
- * have been read ahead), then plays on from there.
+ * have been read ahead), then plays on from there (playAndSeekScript, which every engine's tests use).
  */
-// Runs in the page. A string, not a function: the TypeScript loader would otherwise add helpers to the
-// function's source that do not exist in the page.
-export const PLAY_AND_SEEK = `(async () => {
-  const video = document.querySelector('video');
-  const until = (check, what, ms = 15000) => new Promise((resolve, reject) => {
-    const started = performance.now();
-    const tick = () => {
-      if (check()) resolve();
-      else if (video.error) reject(new Error('media error ' + video.error.code + ': ' + video.error.message));
-      else if (performance.now() - started > ms) reject(new Error('timed out waiting for ' + what));
-      else setTimeout(tick, 50);
-    };
-    tick();
-  });
-  // Seek before playing, right after the metadata: the middle cannot have been read ahead yet.
-  await until(() => video.readyState >= 1, 'metadata');
-  const duration = video.duration;
-  const target = duration / 2;
-  const seeked = new Promise((r) => video.addEventListener('seeked', r, { once: true }));
-  video.currentTime = target;
-  await seeked;
-  // 'seeked' fires even when the seek silently snapped back; the position is what counts.
-  const afterSeek = video.currentTime;
-  await video.play();
-  await until(() => video.currentTime > target + 0.5, 'playback to continue after the seek');
-  return { duration, target, afterSeek, later: video.currentTime, paused: video.paused };
-})()`;
+export const PLAY_AND_SEEK = playAndSeekScript();
