@@ -119,7 +119,7 @@ export class S3Source implements ListableSource {
 
   async list(prefix: string, options: { cursor?: string; limit?: number } = {}): Promise<ListPage> {
     const { sdk, client } = await this.ready();
-    const page = await this.send('list', `s3://${this.options.bucket}/${this.prefix}${prefix}`, (abortSignal) =>
+    const page = await this.send('list', this.name(prefix), (abortSignal) =>
       client.send(
         new sdk.ListObjectsV2Command({
           Bucket: this.options.bucket,
