@@ -309,6 +309,9 @@ export class S3Source implements ListableSource {
           forcePathStyle: o.forcePathStyle,
           credentials: o.credentials,
           maxAttempts: 1,
+          // Checksums of whole objects: a ranged GET is never checked against one, and computing them costs CPU.
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
           requestHandler: { connectionTimeout: o.connectTimeout ?? 3000, httpAgent: this.agents[0], httpsAgent: this.agents[1] },
         });
       return { sdk, client };
