@@ -73,8 +73,9 @@ function parse(argv: string[]) {
 }
 
 /**
- * `seekable faststart`: plans the move, writes the copy to a temporary file beside the destination,
- * fsyncs it and renames it into place (then fsyncs the folder, so the rename itself survives a crash).
+ * `seekable faststart`: plans the move, writes the copy to a temporary file beside the destination and
+ * renames it into place; with --in-place it fsyncs the copy first and the folder after, so that a crash
+ * cannot leave the original replaced by bytes not yet on disk.
  * Returns the exit code: 0 done or nothing to do, 1 failed (after one line on `stderr`; the input is
  * never written and the temporary file is removed).
  */
@@ -93,7 +94,7 @@ export async function runFaststart(config: FaststartConfig, stderr: NodeJS.Write
     if (verdict.kind === 'too-large') throw new Mp4FormatError(`its moov box claims ${verdict.moovSize} bytes, more than any real index`);
     const { relocation } = verdict;
     const draw = progressBar(stderr, config.progress || stderr.isTTY === true, relocation.size);
-    await writeBeside(config.output, before, async (output) => {
+    await writeBeside(config.output, before, config.inPlace, async (output) => {
       await writeFaststart(input!, relocation, output, draw.update);
       const after = await input!.stat();
       if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) throw new Error('the file changed while it was being copied');
@@ -127,12 +128,16 @@ async function refuseSameFile(output: string, input: { dev: number; ino: number 
 
 /**
  * Writes a file through a temporary one beside it (same folder, so the rename is atomic): created
- * exclusively with the mode (and, when allowed, the owner) of `like`, filled by `fill`, fsynced, renamed over `target`, and the folder fsynced.
+ * exclusively with the mode (and, when allowed, the owner) of `like`, filled by `fill`, renamed over
+ * `target`. `durable` (replacing the only copy of a video) fsyncs the file before the rename and the
+ * folder after it; a new output beside an untouched input does without: the fsync was 0.4 s of 0.7 s
+ * on a 245 MB file here, and what a crash could lose is the copy, never the video.
  * On any failure the temporary file is removed and `target` is as it was.
  */
 async function writeBeside(
   target: string,
   like: { mode: number; uid: number; gid: number },
+  durable: boolean,
   fill: (output: FileHandle) => Promise<void>,
 ): Promise<void> {
   const dir = path.dirname(target);
@@ -142,7 +147,7 @@ async function writeBeside(
     // Replacing a file keeps its owner when we may (root may; anyone else gets their own, as cp does).
     await output.chown(like.uid, like.gid).catch(() => {});
     await fill(output);
-    await output.sync();
+    if (durable) await output.sync();
     await output.close();
     await rename(temp, target);
   } catch (err) {
@@ -150,6 +155,7 @@ async function writeBeside(
     await unlink(temp).catch(() => {});
     throw err;
   }
+  if (!durable) return;
   // The rename is durable only once the folder's entry is; a platform that cannot fsync a folder has lost nothing.
   const folder = await open(dir, 'r').catch(() => undefined);
   await folder
