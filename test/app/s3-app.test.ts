@@ -5,7 +5,6 @@
  * kept by key and ETag, and /healthz following the store.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +14,7 @@ import type { EntryView } from '../../src/app/entry-json.js';
 import type { S3Source, StoreOperation } from '../../src/source/s3/s3-source.js';
 import { runCli, startCli } from '../support/cli.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { ffmpegMissing, mediaFixtures } from '../support/fixtures.js';
+import { ffmpegMissing, mediaFixtures, testPatternVideo } from '../support/fixtures.js';
 import { request, startServer, type TestServer } from '../support/http.js';
 import { CREDENTIALS, startStore, type TestStore } from '../support/s3.js';
 
@@ -41,22 +40,7 @@ describe('the app on an S3 bucket', { skip: ffmpegMissing }, () => {
     store = await startStore();
     // A long one with its moov at the end, where a scan that downloads would show.
     const long = path.join(mediaDir, 'long-moov-at-end.mp4');
-    execFileSync('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=320x240:rate=25:duration=20',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-b:v',
-      '2M',
-      long,
-    ]);
+    testPatternVideo(long, 20, ['-preset', 'veryfast', '-b:v', '2M']);
     for (const [name, file] of [...VIDEOS.map((v) => [v, path.join(fixtures, v)]), ['long-moov-at-end.mp4', long]]) {
       const bytes = await readFile(file!);
       stored += bytes.length;

@@ -4,7 +4,6 @@
  * reloads through the player's own route, which hands it a fresh one.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { createApp } from '../../src/app/app.js';
 import type { S3Source } from '../../src/source/s3/s3-source.js';
 import { chromiumMissing, launchBrowser, PLAY_AND_SEEK, type SeekResult } from '../support/browser.js';
-import { ffmpegMissing } from '../support/fixtures.js';
+import { ffmpegMissing, testPatternVideo } from '../support/fixtures.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { startServer, type TestServer } from '../support/http.js';
 import { startStore, type TestStore } from '../support/s3.js';
@@ -47,26 +46,7 @@ describe('Chromium plays from a bucket', { skip }, () => {
     // 40 s, lossless: about 7 MB; with the store slowed to 1 MB/s in redirect mode, a late seek needs
     // a new request after the link expired.
     const film = path.join(dir, 'film.mp4');
-    execFileSync('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=320x240:rate=25:duration=40',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-qp',
-      '0',
-      '-pix_fmt',
-      'yuv420p',
-      '-movflags',
-      '+faststart',
-      film,
-    ]);
+    testPatternVideo(film, 40, ['-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', '-movflags', '+faststart']);
     await store.put('film.mp4', await readFile(film), 'video/mp4');
     browser = await launchBrowser();
   });

@@ -34,6 +34,27 @@ const RECIPES: Record<string, string[]> = {
 };
 
 /**
+ * Writes a test-pattern H.264 video (no sound) of `seconds` at 320x240 to `file`, encoded with
+ * `encoding` (rate control, preset, movflags): for tests that need one of a size or layout of their own.
+ */
+export function testPatternVideo(file: string, seconds: number, encoding: string[]): void {
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=320x240:rate=25:duration=${seconds}`,
+    '-c:v',
+    'libx264',
+    ...encoding,
+    file,
+  ]);
+}
+
+/**
  * Makes the media fixtures once per recipe set, in a temp folder keyed by the recipes, and returns
  * its path. Small (a few hundred KiB), never committed. Also writes the broken cases: a truncated
  * file, a zero-byte file and random bytes named .mp4.
