@@ -80,7 +80,7 @@ describe('a file replaced at the origin, through the nginx front', { skip: nginx
     }
   };
 
-  it('the old version until max-age, then the new one: each response whole, with its own ETag', async () => {
+  it('the old version until max-age, then the new one: each response whole with its own ETag, or cut while slices expire', async () => {
     const old = randomBytes(3 * MiB);
     const fresh = randomBytes(3 * MiB);
     await publish('v.mp4', old);
@@ -94,11 +94,16 @@ describe('a file replaced at the origin, through the nginx front', { skip: nginx
     const seen: string[] = [];
     let freshAt: number | undefined;
     while (freshAt === undefined && Date.now() - cachedAt < (MAX_AGE + 8) * 1000) {
+      const askedAt = Date.now() - cachedAt;
       const { got, etag } = await fetchWhole(url, versions);
       seen.push(got);
-      assert.ok(got === 'old' || got === 'fresh', `a response was ${got}`);
+      // The first GET cached its slices one after another, so they expire one after another: between
+      // the first expiry and the last a response would join two versions, and nginx cuts it (the next
+      // test shows that on purpose). Before the first expiry only the old version comes, whole.
+      const expiring = got.startsWith('cut') && askedAt >= MAX_AGE * 1000 - 100;
+      if (!expiring) assert.ok(got === 'old' || got === 'fresh', `a response was ${got} after ${askedAt} ms`);
       if (got === 'old') assert.equal(etag, versions.old.etag, 'old bytes under another ETag');
-      else {
+      else if (got === 'fresh') {
         assert.notEqual(etag, versions.old.etag, 'new bytes under the old ETag');
         freshAt = Date.now();
       }
