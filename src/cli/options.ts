@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { normalizeBasePath } from '../app/routes.js';
-import { normalizeAccelPrefix } from '../serve/accel-redirect.js';
+import { normalizeAccelPrefix } from '../http/accel-redirect.js';
 import type { ServerLimits } from '../serve/create-server.js';
 import { parseDuration } from '../serve/signing.js';
 import type { S3SourceOptions } from '../source/s3/s3-source.js';

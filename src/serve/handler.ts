@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { performance } from 'node:perf_hooks';
+import { accelRedirectPlan, normalizeAccelPrefix } from '../http/accel-redirect.js';
 import { DEFAULT_CACHE_CONTROL, methodNotAllowed } from '../http/decide.js';
 import { FileSource, type FileSourceOptions } from '../source/file/file-source.js';
 import { openFile } from '../source/file/file-resource.js';
 import type { Resource, Source } from '../source/types.js';
-import { accelRedirectPlan, normalizeAccelPrefix } from './accel-redirect.js';
 import { findTarget } from './find-target.js';
 import type { MetricsHooks } from './metrics-hooks.js';
 import { splitUrl } from './request-target.js';
@@ -94,7 +94,12 @@ export function handlerOver(source: Source, options: HandlerOptions, responder: 
         if (accelPrefix !== undefined && target.resource !== undefined) {
           // nginx reads the file itself: nothing of this lookup is needed beyond the answer.
           target.resource.release();
-          return responder.sendPlan(req, res, accelRedirectPlan(accelPrefix, { ...target, resource: target.resource }, cacheControl));
+          const { name, download } = target;
+          return responder.sendPlan(
+            req,
+            res,
+            accelRedirectPlan(accelPrefix, name, target.resource, { cacheControl: target.cacheControl ?? cacheControl, download }),
+          );
         }
         return responder.respond(req, res, target, retry ? () => answer(false) : undefined);
       });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createApp } from '../../src/app/app.js';
-import { normalizeAccelPrefix } from '../../src/serve/accel-redirect.js';
+import { normalizeAccelPrefix } from '../../src/http/accel-redirect.js';
 import { createHandler } from '../../src/serve/handler.js';
 import { signQuery } from '../../src/serve/signing.js';
 import { request, startServer, type TestServer } from '../support/http.js';

@@ -1,7 +1,7 @@
-import { contentDisposition } from '../http/content-disposition.js';
-import { contentTypeFor } from '../http/content-type.js';
-import type { Plan } from '../http/decide.js';
-import type { Target } from './plan-for.js';
+import { contentDisposition } from './content-disposition.js';
+import { contentTypeFor } from './content-type.js';
+import type { Plan } from './decide.js';
+import type { Representation } from './types.js';
 
 /**
  * A file prefix for X-Accel-Redirect as options may give it ("/_files/", "_files") in the one form
@@ -21,17 +21,22 @@ export function normalizeAccelPrefix(prefix: string): string {
  * file under `prefix`, an `internal` location of nginx's that serves it with sendfile and answers the
  * request's Range and conditional headers itself. Seekable has already decided everything before it
  * (the method, the signed link, the file's existence: 405, 403, 410, 404); what nginx keeps of this
- * answer's headers is the Content-Type (seekable's, from the file's name or the source), the
+ * answer's headers is the Content-Type (the representation's, else from the name), the
  * Content-Disposition of a download and the Cache-Control. Each segment of the key is percent-encoded:
  * nginx decodes the URI once, so names with spaces, "%", "?" or "#" reach the right file.
  */
-export function accelRedirectPlan(prefix: string, target: Target & { resource: NonNullable<Target['resource']> }, cacheControl: string): Plan {
+export function accelRedirectPlan(
+  prefix: string,
+  name: string,
+  representation: Pick<Representation, 'contentType'>,
+  options: { cacheControl: string; download?: string },
+): Plan {
   const headers: Record<string, string> = {
-    'X-Accel-Redirect': `${prefix}/${target.name.split('/').map(encodeURIComponent).join('/')}`,
-    'Content-Type': target.resource.contentType ?? contentTypeFor(target.name),
-    'Cache-Control': target.cacheControl ?? cacheControl,
+    'X-Accel-Redirect': `${prefix}/${name.split('/').map(encodeURIComponent).join('/')}`,
+    'Content-Type': representation.contentType ?? contentTypeFor(name),
+    'Cache-Control': options.cacheControl,
     'Content-Length': '0',
   };
-  if (target.download !== undefined) headers['Content-Disposition'] = contentDisposition(target.download);
+  if (options.download !== undefined) headers['Content-Disposition'] = contentDisposition(options.download);
   return { status: 200, headers, body: { type: 'none' } };
 }
