@@ -45,26 +45,5 @@ export async function waitUntilReady(base: string, timeoutMs: number, exited: ()
   }
 }
 
-/** A W3C key value: the named keys are code points of the Private Use Area (WebDriver §17.4.2). */
-export const WEBDRIVER_KEYS: Record<string, string> = {
-  Backspace: '\uE003',
-  Tab: '\uE004',
-  Enter: '\uE007',
-  Shift: '\uE008',
-  Control: '\uE009',
-  Alt: '\uE00A',
-  Escape: '\uE00C',
-  Space: ' ',
-  PageUp: '\uE00E',
-  PageDown: '\uE00F',
-  End: '\uE010',
-  Home: '\uE011',
-  ArrowLeft: '\uE012',
-  ArrowUp: '\uE013',
-  ArrowRight: '\uE014',
-  ArrowDown: '\uE015',
-  Delete: '\uE017',
-};
-
 /** The session's view of one element: the W3C element reference key. */
 export const ELEMENT_KEY = 'element-6066-11e4-a52e-4f735466cecf';
