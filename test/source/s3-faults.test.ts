@@ -103,6 +103,57 @@ describe('S3 faults before the headers', () => {
   });
 });
 
+describe('S3 faults of the ranged GET, the object looked up', () => {
+  const asked: string[] = [];
+  let kept: S3Source;
+  let door: TestServer;
+  before(async () => {
+    kept = store.source({ endpoint: proxy.endpoint, metadataTtl: 60_000, observer: { storeRequest: (op) => asked.push(op) } });
+    const keptHandler = createHandler(kept, { log: (line) => log.push(line) });
+    door = await startServer((req, res) => keptHandler(req, res));
+    assert.equal((await request(`${door.url}/clip.mp4`)).status, 200, 'looked up and read once: HEAD and URL kept');
+  });
+  after(async () => {
+    await door.close();
+    kept.close();
+  });
+
+  const answer = (status: string, code: string, extra = '') => {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>m</Message></Error>`;
+    return `HTTP/1.1 ${status}\r\nContent-Type: application/xml\r\n${extra}Content-Length: ${xml.length}\r\nConnection: close\r\n\r\n${xml}`;
+  };
+
+  it('a GET answered 503 SlowDown: 503 with its Retry-After, and the store is not asked again', async () => {
+    asked.length = 0;
+    proxy.fault = { kind: 'respond', response: answer('503 Slow Down', 'SlowDown', 'Retry-After: 4\r\n') };
+    const r = await request(`${door.url}/clip.mp4`);
+    assert.equal(r.status, 503);
+    assert.equal(r.headers['retry-after'], '4');
+    assert.deepEqual(asked, ['get']);
+  });
+
+  it('a kept URL the store refuses once (credentials rotated) is signed afresh: the viewer sees nothing', async () => {
+    asked.length = 0;
+    proxy.fault = { kind: 'respond', response: answer('403 Forbidden', 'AccessDenied'), times: 1 };
+    const r = await request(`${door.url}/clip.mp4`);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.toString(), clip.toString());
+    assert.deepEqual(asked, ['get', 'presign', 'get']);
+    assert.equal(log.length, 0);
+  });
+
+  it('a GET refused again with a fresh URL: 502, one log line naming the object, no credential', async () => {
+    asked.length = 0;
+    proxy.fault = { kind: 'respond', response: answer('403 Forbidden', 'AccessDenied') };
+    const r = await request(`${door.url}/clip.mp4`);
+    assert.equal(r.status, 502);
+    assert.deepEqual(asked, ['get', 'presign', 'get']);
+    assert.equal(log.length, 1);
+    assert.match(log[0]!, /s3:\/\/videos\/clip\.mp4: the store refused access \(AccessDenied, 403\)/);
+    assert.ok(!/S3RVER|X-Amz/i.test(log[0]!), 'no credential or signature in the log');
+  });
+});
+
 describe('S3 faults mid-body', () => {
   it('a connection reset mid-body is reopened from the next byte: the body is whole and exact', async () => {
     const before = proxy.connections;

@@ -65,7 +65,7 @@ describe('S3Source lookup', () => {
     source.close();
   });
 
-  it("a player's burst of requests costs one HEAD (the metadata cache), and one GET per range", async () => {
+  it("a player's burst of requests costs one HEAD (the metadata cache), one presigned URL, and one GET per range", async () => {
     const asked: StoreOperation[] = [];
     const hits: boolean[] = [];
     const source = store.source({
@@ -78,7 +78,7 @@ describe('S3Source lookup', () => {
         const r = await request(`${server.url}/clip.mp4`, { headers: { Range: range } });
         assert.equal(r.status, 206);
       }
-      assert.deepEqual(asked, ['head', 'get', 'get', 'get', 'get']);
+      assert.deepEqual(asked, ['head', 'presign', 'get', 'get', 'get', 'get']);
       assert.deepEqual(hits, [false, true, true, true]);
     } finally {
       await server.close();

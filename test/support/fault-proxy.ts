@@ -14,8 +14,8 @@ export type Fault =
   | { kind: 'refuse' }
   /** Take requests and never answer. */
   | { kind: 'silent' }
-  /** Answer every request with this raw HTTP response and close. */
-  | { kind: 'respond'; response: string }
+  /** Answer every request with this raw HTTP response and close; only the next `times` requests when given. */
+  | { kind: 'respond'; response: string; times?: number }
   /** Carry `after` more bytes of the store's answers, then reset that connection; `times` times over. */
   | { kind: 'reset'; after: number; times: number }
   /** Carry `after` more bytes of the store's answers, then hold that connection still until `release()`. */
@@ -69,6 +69,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       if (fault.kind === 'refuse') return cut();
       if (fault.kind === 'silent') return;
       if (fault.kind === 'respond') {
+        if (fault.times !== undefined && --fault.times <= 0) proxy.fault = { kind: 'none' };
         store?.destroy();
         client.end(fault.response);
         return;

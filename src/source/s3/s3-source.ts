@@ -1,14 +1,14 @@
-import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
 import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
-import { ChangedError, StoreUnavailableError } from '../errors.js';
+import { ChangedError, StoreRefusedError, StoreUnavailableError } from '../errors.js';
 import { isSafeKey } from '../keys.js';
 import type { ListableSource, ListPage, LookupOptions, RangeReader, Resource, SourceObserver } from '../types.js';
-import { MetadataCache } from './metadata-cache.js';
+import { KeyCache } from './key-cache.js';
 import { loadPresigner, loadSdk, type S3Sdk } from './sdk.js';
-import { storeError } from './store-errors.js';
+import { answerError, storeError, wasAnswered } from './store-errors.js';
+import { errorCode, getUrl } from './store-get.js';
 import { StoreRangeReader } from './store-range-reader.js';
 
 /** The kinds of request an S3 source makes of its store. */
@@ -70,11 +70,18 @@ interface Head {
 /** Types a store gives objects uploaded without one: the file name says more. */
 const GENERIC_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream']);
 const DEFAULT_REDIRECT_SECONDS = 15 * 60;
+/**
+ * The presigned URLs ranged GETs go to are valid this long, and reused for URL_REUSE_MS: a URL is
+ * never used more than a minute after it was signed, so credentials the SDK renews (it does so
+ * minutes before they expire) are never outlived by a URL signed with them.
+ */
+const URL_LIFETIME_SECONDS = 15 * 60;
+const URL_REUSE_MS = 60_000;
 
 /**
  * Objects of an S3-compatible store (AWS S3, MinIO, Ceph RGW, R2, B2, s3rver) as a listable source.
  *
- * lookup() is a HeadObject, kept a few seconds (MetadataCache): the representation's ETag,
+ * lookup() is a HeadObject, kept a few seconds (KeyCache): the representation's ETag,
  * Last-Modified, size and type come from the store, so every node behind a load balancer answers
  * validators alike. Each range is one GetObject with an explicit `bytes=a-b` (never a suffix or open
  * range: stores disagree on them) and If-Match with the ETag the answer was decided on; the answer's
@@ -87,9 +94,11 @@ const DEFAULT_REDIRECT_SECONDS = 15 * 60;
 export class S3Source implements ListableSource {
   readonly id: string;
   private readonly prefix: string;
-  private readonly metadata: MetadataCache<Head | undefined>;
+  private readonly metadata: KeyCache<Head | undefined>;
   private client: Promise<{ sdk: S3Sdk; client: S3Client }> | undefined;
-  private readonly agents: [HttpAgent, HttpsAgent];
+  /** Presigned GET URLs by key (URL_REUSE_MS). */
+  private readonly urls: KeyCache<URL>;
+  private readonly agents: { http: HttpAgent; https: HttpsAgent };
   private origin: Promise<string> | undefined;
   /** Store requests whose body is open: 0 once every reader is closed (tests check it after aborts). */
   private open = 0;
@@ -99,9 +108,10 @@ export class S3Source implements ListableSource {
     const prefix = options.prefix?.replace(/^\/+/, '') ?? '';
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
     this.id = `s3://${options.bucket}/${this.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
-    this.metadata = new MetadataCache(options.metadataTtl ?? 10_000, Math.min(options.metadataTtl ?? 1000, 1000), options.metadataSize ?? 10_000);
+    this.metadata = new KeyCache(options.metadataTtl ?? 10_000, Math.min(options.metadataTtl ?? 1000, 1000), options.metadataSize ?? 10_000);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 1024 };
-    this.agents = [new HttpAgent(agentOptions), new HttpsAgent(agentOptions)];
+    this.agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
+    this.urls = new KeyCache(URL_REUSE_MS, URL_REUSE_MS, options.metadataSize ?? 10_000);
   }
 
   /** Store requests whose body is still open. */
@@ -161,7 +171,9 @@ export class S3Source implements ListableSource {
 
   close(): void {
     this.metadata.clear();
-    for (const agent of this.agents) agent.destroy();
+    this.urls.clear();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
     void this.client?.then(
       ({ client }) => (this.options.client ? undefined : client.destroy()),
       () => undefined,
@@ -212,34 +224,44 @@ export class S3Source implements ListableSource {
     };
   }
 
-  /** One ranged GET of the version looked up; see StoreRangeReader for how its body is read. */
-  private async get(key: string, head: Head, start: number, end: number, signal: AbortSignal): Promise<Readable> {
-    const { sdk, client } = await this.ready();
+  /**
+   * One ranged GET of the version looked up, on the key's presigned URL (see getUrl for why not the
+   * SDK's GetObject); see StoreRangeReader for how its body is read. A URL kept from earlier that the
+   * store refuses (signed with credentials since rotated) is signed afresh and tried once more.
+   */
+  private async get(key: string, head: Head, start: number, end: number, signal: AbortSignal): Promise<IncomingMessage> {
     const what = this.name(key);
-    try {
-      const out = await this.send(
-        'get',
-        what,
-        (abortSignal) =>
-          client.send(
-            new sdk.GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key, Range: `bytes=${start}-${end}`, IfMatch: head.etag }),
-            { abortSignal },
-          ),
-        signal,
-      );
-      const body = out.Body as Readable;
+    const headers = { range: `bytes=${start}-${end}`, 'if-match': head.etag };
+    for (let attempt = 1; ; attempt++) {
+      const url = await this.urls.get(key, async () => new URL(await this.presign(key, URL_LIFETIME_SECONDS)));
+      let answer: IncomingMessage;
+      try {
+        answer = await this.send('get', what, (abortSignal) => this.answerOf(url, headers, what, abortSignal), signal);
+      } catch (err) {
+        if (err instanceof ChangedError) this.metadata.forget(key);
+        if (attempt > 1 || !(err instanceof StoreRefusedError)) throw err;
+        this.urls.forget(key);
+        continue;
+      }
       // Stores that ignore If-Match (s3rver does) still name the version they sent.
-      if (out.ETag !== head.etag || out.ContentRange !== `bytes ${start}-${end}/${head.size}`) {
-        body.destroy();
-        throw new ChangedError(`${what}: the store sent ${out.ETag} ${out.ContentRange}, not ${head.etag} bytes ${start}-${end}/${head.size}`);
+      const { etag, 'content-range': range } = answer.headers;
+      if (etag !== head.etag || range !== `bytes ${start}-${end}/${head.size}`) {
+        answer.destroy();
+        this.metadata.forget(key);
+        throw new ChangedError(`${what}: the store sent ${etag} ${range}, not ${head.etag} bytes ${start}-${end}/${head.size}`);
       }
       this.open++;
-      body.once('close', () => this.open--);
-      return body;
-    } catch (err) {
-      if (err instanceof ChangedError) this.metadata.forget(key);
-      throw err;
+      answer.once('close', () => this.open--);
+      return answer;
     }
+  }
+
+  /** The store's 206 to a ranged GET of `url`; any other answer thrown as the error it means (answerError). */
+  private async answerOf(url: URL, headers: OutgoingHttpHeaders, what: string, signal: AbortSignal): Promise<IncomingMessage> {
+    const answer = await getUrl(url, headers, this.agents, this.options.connectTimeout ?? 3000, signal);
+    if (answer.statusCode === 206) return answer;
+    const code = await errorCode(answer);
+    throw answerError({ status: answer.statusCode ?? 0, code, retryAfter: answer.headers['retry-after'] }, what);
   }
 
   /**
@@ -268,8 +290,7 @@ export class S3Source implements ListableSource {
       } catch (err) {
         this.observe(operation, started, true);
         if (timedOut) throw new StoreUnavailableError(`${what}: the store did not answer in ${limit} ms`);
-        const answered = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
-        if (answered || outer?.aborted || attempt >= (this.options.maxAttempts ?? 2)) throw storeError(err, what);
+        if (wasAnswered(err) || outer?.aborted || attempt >= (this.options.maxAttempts ?? 2)) throw storeError(err, what);
       } finally {
         clearTimeout(timer);
         outer?.removeEventListener('abort', onOuter);
@@ -312,7 +333,7 @@ export class S3Source implements ListableSource {
           // Checksums of whole objects: a ranged GET is never checked against one, and computing them costs CPU.
           requestChecksumCalculation: 'WHEN_REQUIRED',
           responseChecksumValidation: 'WHEN_REQUIRED',
-          requestHandler: { connectionTimeout: o.connectTimeout ?? 3000, httpAgent: this.agents[0], httpsAgent: this.agents[1] },
+          requestHandler: { connectionTimeout: o.connectTimeout ?? 3000, httpAgent: this.agents.http, httpsAgent: this.agents.https },
         });
       return { sdk, client };
     });

@@ -1,17 +1,19 @@
 /**
- * What HEAD said about keys, kept for a short while: a player's burst of range requests (Chromium
- * sends several per second while seeking) then costs one HEAD, not one per request. Keeping it is
- * safe because every GET carries If-Match with the ETag it was decided on and checks the answer's
- * ETag: a replaced object is caught at its first read, whereupon `forget` drops it here.
+ * Answers about keys, kept for a short while: what HEAD said (a player's burst of range requests,
+ * Chromium sends several per second while seeking, then costs one HEAD, not one per request) and the
+ * presigned URLs ranged GETs go to (presigning costs more CPU than relaying a small range).
+ * Keeping metadata is safe because every GET carries If-Match with the ETag it was decided on and
+ * checks the answer's ETag: a replaced object is caught at its first read, whereupon `forget` drops
+ * it here.
  *
- * Concurrent lookups of a key share one HEAD in flight. A failed HEAD is not kept. Bounded: the
+ * Concurrent lookups of a key share one answer in flight. A failed one is not kept. Bounded: the
  * oldest entry goes when `size` is reached (a Map iterates in insertion order).
  */
-export class MetadataCache<T> {
+export class KeyCache<T> {
   private readonly entries = new Map<string, { value: Promise<T>; until: number }>();
 
   constructor(
-    /** How long an answer is kept, in ms (an answer "there is no such key" for `missingTtl`). */
+    /** How long an answer is kept, in ms (an undefined one, "there is no such key", for `missingTtl`). */
     private readonly ttl: number,
     private readonly missingTtl: number,
     private readonly size: number,
