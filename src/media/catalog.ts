@@ -182,8 +182,11 @@ export class Catalog {
   }
 
   /** Probes one file through the source; undefined when it is gone (or no longer ours to serve). */
-  private async probeOne(key: string, probe: NonNullable<CatalogOptions['probe']>): Promise<MediaInfo | undefined> {
-    const resource = await this.source.lookup(key, { keep: false }).catch(() => undefined);
+  private async probeOne(file: ListedFile, probe: NonNullable<CatalogOptions['probe']>): Promise<MediaInfo | undefined> {
+    const key = file.key;
+    // What the listing said stands in for a lookup where the source allows (no HEAD per object in a
+    // bucket); an object replaced since is caught by its reads, and probed again at the next scan.
+    const resource = await this.source.lookup(key, { keep: false, listed: file }).catch(() => undefined);
     if (resource === undefined) return undefined;
     try {
       return await probe(key, resourceReader(resource));
@@ -232,7 +235,7 @@ export class Catalog {
         if (cached !== undefined && cached.size === file.size && cached.mtimeMs === file.mtimeMs && cached.etag === file.etag) {
           info = cached.info;
         } else {
-          info = await this.probeOne(key, probe);
+          info = await this.probeOne(file, probe);
           if (info !== undefined) {
             cache[key] = { size: file.size, mtimeMs: file.mtimeMs, etag: file.etag, info };
             changed = true;

@@ -17,6 +17,13 @@ export interface LookupOptions {
    * a cache meant for the files being watched). Sources that keep nothing ignore it.
    */
   keep?: boolean;
+  /**
+   * What a listing said of the key just now. A source whose listing tells all a lookup needs (a
+   * store's ListObjectsV2 gives size, ETag and Last-Modified) may build the resource from it instead
+   * of asking again: a catalog scan then costs one request less per file. Reads still check that
+   * the bytes are of this version. Sources that must open the file anyway ignore it.
+   */
+  listed?: ListedFile;
 }
 
 /**

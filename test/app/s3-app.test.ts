@@ -65,7 +65,7 @@ describe('the app on an S3 bucket', { skip: ffmpegMissing }, () => {
     await rm(mediaDir, { recursive: true, force: true });
   });
 
-  it('the catalog lists the bucket and probes each video with small ranged reads, not downloads', async () => {
+  it('the catalog lists the bucket and probes each video with small ranged reads, no HEAD and no download', async () => {
     const { entries } = JSON.parse((await request(`${server.url}/api/library`)).body.toString()) as { entries: EntryView[] };
     assert.deepEqual(entries.map((e) => e.path).sort(), ['long-moov-at-end.mp4', ...VIDEOS].sort());
     const atEnd = entries.find((e) => e.path === 'h264-aac-moov-at-end.mp4')!;
@@ -74,6 +74,7 @@ describe('the app on an S3 bucket', { skip: ffmpegMissing }, () => {
     assert.equal(entries.find((e) => e.path === 'vp9-opus.webm')!.subtitles[0]?.url, '/subtitles/vp9-opus.en.srt');
     assert.ok(scanCarried < stored / 4, `the scan read ${scanCarried} of ${stored} bytes`);
     assert.ok(asked.filter((op) => op === 'get').length <= (VIDEOS.length + 1) * 3, `a few ranged reads per video: ${asked.join(' ')}`);
+    assert.equal(asked.filter((op) => op === 'head').length, 0, `the listing stands in for a HEAD per object: ${asked.join(' ')}`);
   });
 
   it('keeps the catalog cache by key and ETag: a restart probes nothing', async () => {

@@ -121,7 +121,11 @@ export class S3Source implements ListableSource {
 
   async lookup(key: string, options?: LookupOptions): Promise<Resource | undefined> {
     if (!isSafeKey(key, this.options.dotfiles)) return undefined;
-    const head = await this.metadata.get(key, () => this.head(key), options?.keep !== false, this.onMetadataLookup);
+    const listed = options?.listed;
+    const head =
+      listed?.etag !== undefined && listed.key === key
+        ? { size: listed.size, mtimeMs: listed.mtimeMs, etag: listed.etag }
+        : await this.metadata.get(key, () => this.head(key), options?.keep !== false, this.onMetadataLookup);
     if (head === undefined) return undefined;
     const location = this.options.redirect ? await this.presign(key) : undefined;
     return this.resource(key, head, location);
