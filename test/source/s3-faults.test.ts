@@ -123,6 +123,16 @@ describe('S3 faults of the ranged GET, the object looked up', () => {
     return `HTTP/1.1 ${status}\r\nContent-Type: application/xml\r\n${extra}Content-Length: ${xml.length}\r\nConnection: close\r\n\r\n${xml}`;
   };
 
+  it('ranges one after another share one store connection: a body read to its end goes back to the pool', async () => {
+    const before = proxy.connections;
+    for (const range of ['bytes=0-1', 'bytes=5-20', 'bytes=3-']) {
+      const r = await request(`${door.url}/clip.mp4`, { headers: { Range: range } });
+      assert.equal(r.status, 206);
+    }
+    assert.equal((await request(`${door.url}/clip.mp4`)).body.toString(), clip.toString());
+    assert.ok(proxy.connections - before <= 1, `${proxy.connections - before} store connections for 4 answers`);
+  });
+
   it('a GET answered 503 SlowDown: 503 with its Retry-After, and the store is not asked again', async () => {
     asked.length = 0;
     proxy.fault = { kind: 'respond', response: answer('503 Slow Down', 'SlowDown', 'Retry-After: 4\r\n') };
