@@ -48,7 +48,7 @@ export function s3Table(r: S3Results): string {
     `| slow viewers: most bytes seekable held at once per viewer (read − written) | – | ${en(viewers.heldPerViewer, 1)} KiB | | about one socket read |`,
     `| slow viewers: store requests per viewer streaming (get / head) | – | ${per(viewers.stats.requests.get, viewers.seekable.viewing)} / ${per(viewers.stats.requests.head, viewers.seekable.viewing)} | | 1 GET |`,
     `| catalog scan of ${r.objects.toLocaleString('en-US')} objects (\`Catalog.refresh()\`, dist/): time | – | ${en(catalog.ms / 1000, 1)} s (${en(catalog.entries / (catalog.ms / 1000), 0)} objects/s) | | |`,
-    `| catalog scan: store requests per object (list / head / get) | – | ${per(catalog.requests.list, objects)} / ${per(catalog.requests.head, objects)} / ${per(catalog.requests.get, objects)} (${catalog.requests.list} lists, ${catalog.requests.head.toLocaleString('en-US')} heads, ${catalog.requests.get.toLocaleString('en-US')} gets) | | README: 2–3 a video |`,
+    `| catalog scan: store requests per object (list / head / get) | – | ${per(catalog.requests.list, objects)} / ${per(catalog.requests.head, objects)} / ${per(catalog.requests.get, objects)} (${catalog.requests.list} lists, ${catalog.requests.head.toLocaleString('en-US')} heads, ${catalog.requests.get.toLocaleString('en-US')} gets) | | README: 1–2 GETs a video, no HEAD |`,
   ];
   return rows.join('\n');
 }
