@@ -39,7 +39,7 @@ export function s3Table(r: S3Results): string {
     '|---|---|---|---|---|',
     `| random 1 MiB ranges of a 64 MiB object, 64 conns: req/s | ${cell(rate(storm.direct), (v) => en(v, 0))} | ${cell(rate(storm.seekable), (v) => en(v, 0))} | ${cell(ratios, (v) => `${en(v, 2)}×`)} | ≥ 0.80× |`,
     `| random 1 MiB ranges: MB/s | ${cell(mbps(storm.direct), (v) => en(v, 0))} | ${cell(mbps(storm.seekable), (v) => en(v, 0))} | ${cell(byteRatios, (v) => `${en(v, 2)}×`)} | |`,
-    `| store requests per range answered (get / head) | – | ${per(storm.perRange.requests.get, storm.ranges)} / ${per(storm.perRange.requests.head, storm.ranges)} | | 1 GET |`,
+    `| store requests per range asked (get / head) | – | ${per(storm.perRange.requests.get, storm.perRange.received)} / ${per(storm.perRange.requests.head, storm.perRange.received)} | | 1 GET |`,
     `| Safari probe \`bytes=0-1\`, warm, fresh connections: p50 | ${times(p50[0])} | ${times(p50[1])} | ${signed(p50[1] - p50[0])} | |`,
     `| Safari probe, p99 (${probe.direct.length} / ${probe.seekable.length} samples) | ${times(p99[0])} | ${times(p99[1])} | ${signed(p99[1] - p99[0])} | |`,
     `| store requests per probe (get / head) | – | ${per(probe.stats.requests.get, probe.probes)} / ${per(probe.stats.requests.head, probe.probes)} | | 1 (HEAD cached) |`,

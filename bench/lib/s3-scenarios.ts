@@ -42,7 +42,6 @@ export interface StormFigures {
   seekable: WrkResult[];
   /** Store requests seekable made per range it answered, over every round. */
   perRange: StoreStats;
-  ranges: number;
 }
 
 /**
@@ -69,14 +68,13 @@ export async function rangeStorm(direct: Target, server: SeekableS3, s: S3Settin
     if (perAnswer < SPAN || perAnswer > most) warn(`ranges ${via}: ${perAnswer.toFixed(0)} bytes per answer, expected just over ${SPAN}`);
     return result;
   };
-  const figures: StormFigures = { direct: [], seekable: [], perRange: await storeStats(server.port), ranges: 0 };
+  const figures: StormFigures = { direct: [], seekable: [], perRange: await storeStats(server.port) };
   const before = figures.perRange;
   for (let round = 0; round < s.rounds; round++) {
     figures.direct.push(await run(direct, 'direct'));
     figures.seekable.push(await run({ port: server.port, path: `/${BIG}` }, 'through seekable'));
   }
   figures.perRange = statsSince(before, await storeStats(server.port));
-  figures.ranges = figures.seekable.reduce((sum, r) => sum + r.requests, 0);
   return figures;
 }
 

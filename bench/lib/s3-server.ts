@@ -30,6 +30,7 @@ export function statsSince(before: StoreStats, after: StoreStats): StoreStats {
   const requests = { ...after.requests };
   for (const operation of Object.keys(requests) as (keyof StoreStats['requests'])[]) requests[operation] -= before.requests[operation];
   return {
+    received: after.received - before.received,
     requests,
     failures,
     cache: { hits: after.cache.hits - before.cache.hits, misses: after.cache.misses - before.cache.misses },

@@ -11,14 +11,18 @@ import { S3Source, type StoreOperation } from 'seekable/s3';
 import { option } from '../clients/http1.js';
 import { STORE_CREDENTIALS } from '../lib/store.js';
 
-/** Store requests made so far, by operation; those that did not end "ok", by operation and outcome; metadata cache lookups. */
+/**
+ * Requests the handler received; store requests made so far, by operation; those that did not end
+ * "ok", by operation and outcome; metadata cache lookups.
+ */
 export interface StoreStats {
+  received: number;
   requests: Record<StoreOperation, number>;
   failures: Record<string, number>;
   cache: { hits: number; misses: number };
 }
 
-const stats: StoreStats = { requests: { head: 0, get: 0, list: 0, presign: 0 }, failures: {}, cache: { hits: 0, misses: 0 } };
+const stats: StoreStats = { received: 0, requests: { head: 0, get: 0, list: 0, presign: 0 }, failures: {}, cache: { hits: 0, misses: 0 } };
 const maxSockets = option('max-sockets', '');
 
 const source = new S3Source({
@@ -55,5 +59,6 @@ createServer((req, res) => {
     res.end(JSON.stringify(stats));
     return;
   }
+  stats.received++;
   handler(req, res);
 }).listen(port, '127.0.0.1', () => console.log(`seekable-s3 ready on 127.0.0.1:${port}`));
