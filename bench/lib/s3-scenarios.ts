@@ -40,7 +40,7 @@ export interface StormFigures {
   /** One run per round. */
   direct: WrkResult[];
   seekable: WrkResult[];
-  /** Store requests seekable made per range it answered, over every round. */
+  /** Store requests seekable made during its runs, and the requests it received, over every round. */
   perRange: StoreStats;
 }
 
