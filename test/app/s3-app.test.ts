@@ -75,6 +75,11 @@ describe('the app on an S3 bucket', { skip: ffmpegMissing }, () => {
     assert.ok(scanCarried < stored / 4, `the scan read ${scanCarried} of ${stored} bytes`);
     assert.ok(asked.filter((op) => op === 'get').length <= (VIDEOS.length + 1) * 3, `a few ranged reads per video: ${asked.join(' ')}`);
     assert.equal(asked.filter((op) => op === 'head').length, 0, `the listing stands in for a HEAD per object: ${asked.join(' ')}`);
+    assert.equal(
+      asked.filter((op) => op === 'presign').length,
+      VIDEOS.length + 1,
+      `one URL signed per video, whatever its reads: ${asked.join(' ')}`,
+    );
   });
 
   it('keeps the catalog cache by key and ETag: a restart probes nothing', async () => {

@@ -59,6 +59,9 @@ export interface S3SourceOptions {
   observer?: SourceObserver;
 }
 
+/** The presigned URL a resource's GETs go to; `fresh`: signed anew, the one kept having been refused. */
+type UrlOf = (fresh: boolean) => Promise<URL>;
+
 /** What a HEAD says about one object: the representation a lookup builds on. */
 interface Head {
   size: number;
@@ -128,7 +131,7 @@ export class S3Source implements ListableSource {
         : await this.metadata.get(key, () => this.head(key), options?.keep !== false, this.onMetadataLookup);
     if (head === undefined) return undefined;
     const location = this.options.redirect ? await this.presign(key) : undefined;
-    return this.resource(key, head, location);
+    return this.resource(key, head, location, options?.keep !== false);
   }
 
   async list(prefix: string, options: { cursor?: string; limit?: number } = {}): Promise<ListPage> {
@@ -184,8 +187,20 @@ export class S3Source implements ListableSource {
     );
   }
 
-  private resource(key: string, head: Head, location: string | undefined): Resource {
+  /**
+   * `keep`: whether the presigned URL its reads go to is the source's, kept for later lookups, or
+   * its own (a scan's lookup: ten thousand keys visited once must not fill the cache of the keys
+   * being watched, nor sign a URL per read).
+   */
+  private resource(key: string, head: Head, location: string | undefined, keep: boolean): Resource {
     const what = this.name(key);
+    const sign = async () => new URL(await this.presign(key, URL_LIFETIME_SECONDS));
+    let own: Promise<URL> | undefined;
+    const urlOf: UrlOf = (fresh) => {
+      if (!keep) return fresh || own === undefined ? (own = sign()) : own;
+      if (fresh) this.urls.forget(key);
+      return this.urls.get(key, sign);
+    };
     const limits = { stallMs: this.options.stallTimeout ?? 10_000, resumes: 3 };
     return {
       size: head.size,
@@ -194,7 +209,7 @@ export class S3Source implements ListableSource {
       contentType: head.contentType,
       location,
       readRange: (start: number, end: number): RangeReader =>
-        new StoreRangeReader((from, to, signal) => this.get(key, head, from, to, signal), start, end, limits, what),
+        new StoreRangeReader((from, to, signal) => this.get(key, head, urlOf, from, to, signal), start, end, limits, what),
       // A fresh HEAD, past the metadata cache: for answers that read no byte (a 304, a HEAD), which
       // no If-Match would guard, and for a long range before its end.
       checkUnchanged: async () => {
@@ -233,18 +248,17 @@ export class S3Source implements ListableSource {
    * SDK's GetObject); see StoreRangeReader for how its body is read. A URL kept from earlier that the
    * store refuses (signed with credentials since rotated) is signed afresh and tried once more.
    */
-  private async get(key: string, head: Head, start: number, end: number, signal: AbortSignal): Promise<IncomingMessage> {
+  private async get(key: string, head: Head, urlOf: UrlOf, start: number, end: number, signal: AbortSignal): Promise<IncomingMessage> {
     const what = this.name(key);
     const headers = { range: `bytes=${start}-${end}`, 'if-match': head.etag };
     for (let attempt = 1; ; attempt++) {
-      const url = await this.urls.get(key, async () => new URL(await this.presign(key, URL_LIFETIME_SECONDS)));
+      const url = await urlOf(attempt > 1);
       let answer: IncomingMessage;
       try {
         answer = await this.send('get', what, (abortSignal) => this.answerOf(url, headers, what, abortSignal), signal);
       } catch (err) {
         if (err instanceof ChangedError) this.metadata.forget(key);
         if (attempt > 1 || !(err instanceof StoreRefusedError)) throw err;
-        this.urls.forget(key);
         continue;
       }
       // Stores that ignore If-Match (s3rver does) still name the version they sent.
