@@ -6,6 +6,7 @@ import { ChangedError, StoreRefusedError, StoreUnavailableError } from '../error
 import { isSafeKey } from '../keys.js';
 import type { ListableSource, ListPage, LookupOptions, RangeReader, Resource, SourceObserver } from '../types.js';
 import { KeyCache } from './key-cache.js';
+import { KeySigner } from './key-signer.js';
 import { loadPresigner, loadSdk, type S3Sdk } from './sdk.js';
 import { answerError, storeError, wasAnswered } from './store-errors.js';
 import { errorCode, getUrl } from './store-get.js';
@@ -103,6 +104,7 @@ export class S3Source implements ListableSource {
   private readonly urls: KeyCache<URL>;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
   private origin: Promise<string> | undefined;
+  private signer: Promise<KeySigner> | undefined;
   /** Store requests whose body is open: 0 once every reader is closed (tests check it after aborts). */
   private open = 0;
 
@@ -327,12 +329,17 @@ export class S3Source implements ListableSource {
    * apart, and a player's If-Range keeps it from mixing two).
    */
   private async presign(key: string, expiresIn?: number): Promise<string> {
-    const { sdk, client } = await this.ready();
-    const { getSignedUrl } = await loadPresigner();
     const seconds =
       expiresIn ?? (typeof this.options.redirect === 'object' ? this.options.redirect.expiresIn : undefined) ?? DEFAULT_REDIRECT_SECONDS;
+    this.signer ??= Promise.all([this.ready(), loadPresigner()])
+      .then(([{ sdk, client }, presigner]) => KeySigner.create(sdk, presigner, client, this.options.bucket))
+      .catch((err: unknown) => {
+        this.signer = undefined; // credentials missing now may be there at the next request
+        throw err;
+      });
+    const signer = await this.signer;
     const started = performance.now();
-    const url = await getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }), { expiresIn: seconds });
+    const url = await signer.url(this.prefix + key, seconds);
     this.observe('presign', started, false);
     return url;
   }
