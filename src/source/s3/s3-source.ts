@@ -7,7 +7,7 @@ import { isSafeKey } from '../keys.js';
 import type { ListableSource, ListPage, LookupOptions, RangeReader, Resource, SourceObserver } from '../types.js';
 import { KeyCache } from './key-cache.js';
 import { KeySigner } from './key-signer.js';
-import { loadPresigner, loadSdk, type S3Sdk } from './sdk.js';
+import { loadPresigner, loadSdk, type Presigner, type S3Sdk } from './sdk.js';
 import { answerError, storeError, wasAnswered } from './store-errors.js';
 import { errorCode, getUrl } from './store-get.js';
 import { StoreRangeReader } from './store-range-reader.js';
@@ -92,14 +92,14 @@ const URL_REUSE_MS = 60_000;
  * own ETag and Content-Range are checked too, since some stores ignore If-Match. A mismatch is a
  * ChangedError: before the headers the door looks the key up again, after them it cuts.
  *
- * The SDK is loaded at the first request (it is an optional dependency). close() ends the store's
+ * The SDK and its presigner are loaded at the first request (optional dependencies). close() ends the store's
  * kept-alive connections.
  */
 export class S3Source implements ListableSource {
   readonly id: string;
   private readonly prefix: string;
   private readonly metadata: KeyCache<Head | undefined>;
-  private client: Promise<{ sdk: S3Sdk; client: S3Client }> | undefined;
+  private client: Promise<{ sdk: S3Sdk; presigner: Presigner; client: S3Client }> | undefined;
   /** Presigned GET URLs by key (URL_REUSE_MS). */
   private readonly urls: KeyCache<URL>;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
@@ -331,8 +331,8 @@ export class S3Source implements ListableSource {
   private async presign(key: string, expiresIn?: number): Promise<string> {
     const seconds =
       expiresIn ?? (typeof this.options.redirect === 'object' ? this.options.redirect.expiresIn : undefined) ?? DEFAULT_REDIRECT_SECONDS;
-    this.signer ??= Promise.all([this.ready(), loadPresigner()])
-      .then(([{ sdk, client }, presigner]) => KeySigner.create(sdk, presigner, client, this.options.bucket))
+    this.signer ??= this.ready()
+      .then(({ sdk, presigner, client }) => KeySigner.create(sdk, presigner, client, this.options.bucket))
       .catch((err: unknown) => {
         this.signer = undefined; // credentials missing now may be there at the next request
         throw err;
@@ -344,8 +344,12 @@ export class S3Source implements ListableSource {
     return url;
   }
 
-  private ready(): Promise<{ sdk: S3Sdk; client: S3Client }> {
-    this.client ??= loadSdk().then((sdk) => {
+  /**
+   * The SDK and its presigner, loaded together at the first store request (every GET goes to a
+   * presigned URL, so a missing presigner fails the first request, a listing at start, clearly).
+   */
+  private ready(): Promise<{ sdk: S3Sdk; presigner: Presigner; client: S3Client }> {
+    this.client ??= Promise.all([loadSdk(), loadPresigner()]).then(([sdk, presigner]) => {
       const o = this.options;
       const client =
         o.client ??
@@ -360,7 +364,7 @@ export class S3Source implements ListableSource {
           responseChecksumValidation: 'WHEN_REQUIRED',
           requestHandler: { connectionTimeout: o.connectTimeout ?? 3000, httpAgent: this.agents.http, httpsAgent: this.agents.https },
         });
-      return { sdk, client };
+      return { sdk, presigner, client };
     });
     return this.client;
   }
