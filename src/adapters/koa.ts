@@ -122,13 +122,22 @@ function answer(ctx: Context, target: Target, options: SendOptions, extra: Recor
   ctx.status = plan.status;
   if (whole !== undefined) {
     resource.release();
+    // Before the body: Koa's setter then keeps the Content-Type it finds instead of looking one up
+    // (and sets the same Content-Length).
+    setHeaders(ctx, extra, plan.headers);
     ctx.body = whole;
   } else {
     ctx.body = new BodyReadable(body, resource, buffers);
+    // After the body: Koa's setter drops the Content-Length of a stream that replaces another body.
+    setHeaders(ctx, extra, plan.headers);
   }
-  // After the body: Koa's body setter picks a Content-Type of its own; the engine's headers win.
-  ctx.set({ ...extra, ...plan.headers });
   noCompression(ctx);
+}
+
+/** The extra header fields, then the engine's, which win (set later, under any spelling). */
+function setHeaders(ctx: Context, extra: Record<string, string>, own: Record<string, string>): void {
+  ctx.set(extra);
+  ctx.set(own);
 }
 
 /** A plan without file bytes, the Koa way: status, a text body or none, then the engine's headers. */
