@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { PassThrough, pipeline } from 'node:stream';
 import { describe, it } from 'node:test';
 import { BodyReadable } from '../../src/adapters/body-readable.js';
@@ -127,6 +130,33 @@ describe('BodyReadable', () => {
       );
     } finally {
       await server.close();
+    }
+  });
+
+  it("piped into node:http2's compatibility response, arrives whole, in fresh buffers (its write is not node:http's)", async () => {
+    const pool = new BufferPool();
+    const { resource, released } = counted();
+    const server = http2.createServer((_req, res) => {
+      res.statusCode = 200;
+      res.setHeader('Content-Length', String(SIZE));
+      pipeline(new BodyReadable(whole, resource, pool), res, () => {});
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const session = http2.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const stream = session.request({ ':path': '/' });
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
+      await once(stream, 'end');
+      assert.equal(headers[':status'], 200);
+      assert.ok(Buffer.concat(chunks).equals(bytes));
+      assert.equal(pool.created, 0);
+      assert.equal(await waitFor(released, (n) => n === 1), 1);
+    } finally {
+      session.close();
+      server.close();
     }
   });
 });
