@@ -53,6 +53,9 @@ export function createFetchHandler(root: string | Source, options: FetchHandlerO
   const handle = async (request: Request): Promise<Response> => {
     checkFetchCall(request);
     if (request.method !== 'GET' && request.method !== 'HEAD') return fromPlan(request, methodNotAllowed());
+    // A Request's URL is serialized already (no dot segments, percent-encoded where it must be): its
+    // path and query are cut out of the string, not parsed again by `new URL`, which took 4 µs of a
+    // 160 µs answer on Hono on Node.
     const { pathname, query } = splitUrl(withoutFragment(request.url));
     if (prefix !== '' && !pathname.startsWith(`${prefix}/`)) return fromPlan(request, notFound());
     let found: Found;
@@ -111,12 +114,7 @@ function respondWith(request: Request, target: Target, options: SendOptions & { 
   );
 }
 
-/**
- * The path and query of a Request's URL. A Request's URL is serialized already (RFC 3986 §6: no dot
- * segments, percent-encoded where it must be), so they are cut out of the string as they are, rather
- * than parsed again by `new URL`, which took 4 µs of a 160 µs answer on Hono on Node; the fragment,
- * which `new URL(…).pathname` left out, goes too.
- */
+/** A URL without its fragment, which names no part of the resource (RFC 3986 §3.5) and is not the key's. */
 function withoutFragment(url: string): string {
   const hash = url.indexOf('#');
   return hash < 0 ? url : url.slice(0, hash);

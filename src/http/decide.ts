@@ -100,7 +100,7 @@ function forMethod(plan: Plan, method: string): Plan {
 
 /**
  * The request header fields decide() reads, lower-case: all a door needs to copy out of a request
- * whose fields are not a plain object already (a Fetch API Headers, which is dear to turn into one).
+ * whose fields are not a plain object already (a Fetch API Headers, which is costly to turn into one).
  */
 export const DECIDING_FIELDS = ['range', 'if-range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'] as const;
 
