@@ -146,18 +146,32 @@ function answer(
     resource.release();
     return sendPlan(reply, plan, extra ?? {});
   }
-  // Headers your hooks set on the reply (CORS, security headers) go out too; the engine's win.
-  const headers = { ...(reply.getHeaders() as Record<string, string>), ...extra, ...plan.headers };
+  const headers = withReplyHeaders(reply, extra, plan.headers);
   reply.hijack();
   const raw = reply.raw;
   if (request.socket.destroyed) {
     resource.release();
     return reply;
   }
-  sendBody(body, resource, new NodeBodyWriter(request, raw, plan.status, headers), responder.buffers)
-    .catch((err: unknown) => responder.fail(request, raw, err))
-    .finally(() => resource.release());
+  sendBody(body, resource, new NodeBodyWriter(request, raw, plan.status, headers), responder.buffers).then(
+    () => resource.release(),
+    (err: unknown) => {
+      responder.fail(request, raw, err);
+      resource.release();
+    },
+  );
   return reply;
+}
+
+/**
+ * The engine's headers, after the headers your hooks set on the reply (CORS, security headers) and the
+ * call's extra ones: those go out too, and the engine's win. The engine's own object when there are
+ * none, as on most answers: copying eight fields into a new object per answer showed in the profile.
+ */
+function withReplyHeaders(reply: FastifyReply, extra: Record<string, string> | undefined, own: Record<string, string>): Record<string, string> {
+  const set = reply.getHeaders() as Record<string, string>;
+  for (const _ in set) return { ...set, ...extra, ...own };
+  return extra === undefined ? own : { ...extra, ...own };
 }
 
 /** Sends a plan without file bytes through Fastify (its onSend hooks and serializers see it). */

@@ -4,10 +4,11 @@
  * The door itself uses web standards only (Request, Response, ReadableStream); the file source it
  * makes from a path reads with node:fs, which Bun and Deno provide.
  */
-import { methodNotAllowed, notFound, type Plan } from '../http/decide.js';
+import { DECIDING_FIELDS, methodNotAllowed, notFound, type Plan } from '../http/decide.js';
 import { defaultLog, failurePlan, logFailure } from '../serve/failure.js';
 import { type Found, findTarget } from '../serve/find-target.js';
 import { planFor, type SendOptions, type Target } from '../serve/plan-for.js';
+import { splitUrl } from '../serve/request-target.js';
 import { readBodyNow } from '../serve/send-body.js';
 import { bodyStream } from '../serve/stream-writer.js';
 import { FileSource, type FileSourceOptions } from '../source/file/file-source.js';
@@ -52,12 +53,14 @@ export function createFetchHandler(root: string | Source, options: FetchHandlerO
   const handle = async (request: Request): Promise<Response> => {
     checkFetchCall(request);
     if (request.method !== 'GET' && request.method !== 'HEAD') return fromPlan(request, methodNotAllowed());
-    const url = new URL(request.url);
-    const path = url.pathname;
-    if (prefix !== '' && !path.startsWith(`${prefix}/`)) return fromPlan(request, notFound());
+    // A Request's URL is serialized already (no dot segments, percent-encoded where it must be): its
+    // path and query are cut out of the string, not parsed again by `new URL`, which took 4 µs of a
+    // 160 µs answer on Hono on Node.
+    const { pathname, query } = splitUrl(withoutFragment(request.url));
+    if (prefix !== '' && !pathname.startsWith(`${prefix}/`)) return fromPlan(request, notFound());
     let found: Found;
     try {
-      found = await findTarget(source, path.slice(prefix.length), url.searchParams, secrets);
+      found = await findTarget(source, pathname.slice(prefix.length), query, secrets);
     } catch (err) {
       return failure(request, err, log);
     }
@@ -81,7 +84,7 @@ function respondWith(request: Request, target: Target, options: SendOptions & { 
   const { resource } = target;
   let plan: Plan;
   try {
-    plan = planFor({ method: request.method, headers: Object.fromEntries(request.headers) }, target, options);
+    plan = planFor({ method: request.method, headers: decidingFields(request.headers) }, target, options);
   } catch (err) {
     resource?.release();
     return failure(request, err, options.log ?? defaultLog);
@@ -109,6 +112,26 @@ function respondWith(request: Request, target: Target, options: SendOptions & { 
     bodyStream(body, resource, () => resource.release()),
     { status: plan.status, headers },
   );
+}
+
+/** A URL without its fragment, which names no part of the resource (RFC 3986 §3.5) and is not the key's. */
+function withoutFragment(url: string): string {
+  const hash = url.indexOf('#');
+  return hash < 0 ? url : url.slice(0, hash);
+}
+
+/**
+ * The request's fields the engine reads, as the plain object it reads them from. Only those: turning
+ * a whole Headers into an object iterates (sorts) every field, and on Hono on Node makes a full
+ * Headers out of the request's own first, where `get` reads the node:http request's fields directly.
+ */
+function decidingFields(headers: Headers): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const name of DECIDING_FIELDS) {
+    const value = headers.get(name);
+    if (value !== null) fields[name] = value;
+  }
+  return fields;
 }
 
 function fromPlan(request: Request, plan: Plan): Response {

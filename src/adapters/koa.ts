@@ -7,13 +7,16 @@
  * `ctx.body`, and Koa sends it, so upstream middleware sees the answer after `await next()`. A lookup
  * that fails throws into Koa's error handling. The file bytes are a Buffer when the range is short
  * and at hand (Safari's probe), else a Node Readable over seekable's body executor (pulled, so nothing
- * is read ahead of the client; destroyed by Koa when the client goes, which releases the file).
+ * is read ahead of the client; destroyed by Koa when the client goes, which releases the file). When
+ * Koa pipes that Readable into the response untouched, the executor writes to the response itself,
+ * into the middleware's pooled buffers (body-readable.ts).
  *
  * Importing this file loads no Koa code: the types are all it takes from it.
  */
 import type { Context, Middleware, Next } from 'koa';
 import { notFound, type Plan } from '../http/decide.js';
 import { BodyReadable } from './body-readable.js';
+import { BufferPool } from '../serve/buffer-pool.js';
 import { planFor, type SendOptions, type Target } from '../serve/plan-for.js';
 import { findTarget } from '../serve/find-target.js';
 import { splitUrl } from '../serve/request-target.js';
@@ -58,6 +61,8 @@ export function seekable(root: string | Source, options: SeekableKoaOptions = {}
   const source = typeof root === 'string' ? new FileSource(root, options) : root;
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   const secrets = options.secrets?.length ? options.secrets : undefined;
+  // What its bodies are read into when Koa pipes them straight into the response (body-readable.ts).
+  const buffers = new BufferPool();
 
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
@@ -66,7 +71,7 @@ export function seekable(root: string | Source, options: SeekableKoaOptions = {}
     const { refused, target } = await findTarget(source, pathname.slice(prefix.length), query, secrets);
     if (refused !== undefined) return setPlan(ctx, refused, {});
     if (target.resource === undefined) return next();
-    answer(ctx, target, options, {});
+    answer(ctx, target, options, {}, buffers);
   };
   return Object.assign(middleware, { source, close: () => (owned ? source.close?.() : undefined) });
 }
@@ -87,10 +92,11 @@ export async function sendVideo(ctx: Context, target: string | Resource | undefi
   }
   if (resource === undefined) return setPlan(ctx, notFound(), options.headers ?? {});
   const download = options.download === true ? name : options.download || undefined;
-  answer(ctx, { resource, name, download, cacheControl: options.cacheControl }, options, options.headers ?? {});
+  answer(ctx, { resource, name, download, cacheControl: options.cacheControl }, options, options.headers ?? {}, undefined);
 }
 
-function answer(ctx: Context, target: Target, options: SendOptions, extra: Record<string, string>): void {
+/** `buffers`: what a streamed body is read into (none: a fresh buffer per chunk, for a one-off sendVideo). */
+function answer(ctx: Context, target: Target, options: SendOptions, extra: Record<string, string>, buffers: BufferPool | undefined): void {
   const resource = target.resource!;
   let plan: Plan;
   try {
@@ -116,13 +122,22 @@ function answer(ctx: Context, target: Target, options: SendOptions, extra: Recor
   ctx.status = plan.status;
   if (whole !== undefined) {
     resource.release();
+    // Before the body: Koa's setter then keeps the Content-Type it finds instead of looking one up
+    // (and sets the same Content-Length).
+    setHeaders(ctx, extra, plan.headers);
     ctx.body = whole;
   } else {
-    ctx.body = new BodyReadable(body, resource);
+    ctx.body = new BodyReadable(body, resource, buffers);
+    // After the body: Koa's setter drops the Content-Length of a stream that replaces another body.
+    setHeaders(ctx, extra, plan.headers);
   }
-  // After the body: Koa's body setter picks a Content-Type of its own; the engine's headers win.
-  ctx.set({ ...extra, ...plan.headers });
   noCompression(ctx);
+}
+
+/** The extra header fields, then the engine's, which win (set later, under any spelling). */
+function setHeaders(ctx: Context, extra: Record<string, string>, own: Record<string, string>): void {
+  ctx.set(extra);
+  ctx.set(own);
 }
 
 /** A plan without file bytes, the Koa way: status, a text body or none, then the engine's headers. */

@@ -99,6 +99,12 @@ function forMethod(plan: Plan, method: string): Plan {
 }
 
 /**
+ * The request header fields decide() reads, lower-case: all a door needs to copy out of a request
+ * whose fields are not a plain object already (a Fetch API Headers, which is costly to turn into one).
+ */
+export const DECIDING_FIELDS = ['range', 'if-range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'] as const;
+
+/**
  * Decides the whole answer to a GET or HEAD for one representation, reading top to bottom in the
  * order of RFC 9110 §13.2.2: preconditions (412, 304), then If-Range, then Range (206, 416), else 200.
  * `representation` undefined means the source has no such file.

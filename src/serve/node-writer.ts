@@ -40,11 +40,17 @@ export class NodeBodyWriter implements BodyWriter {
   /** Called once, just before the status line and headers are handed to the response (metrics' time to first byte). */
   onStart: (() => void) | undefined;
 
+  /**
+   * `status` and `headers` go out with the first write. Without them, the response goes out with the
+   * status and headers already set on it (by a framework that sends a body it was given: Koa), and
+   * `ends` false leaves it open after the last chunk, for whoever piped the body to end it.
+   */
   constructor(
     req: IncomingMessage,
     private readonly res: ServerResponse,
-    private readonly status: number,
-    private readonly headers: OutgoingHttpHeaders,
+    private readonly status?: number,
+    private readonly headers?: OutgoingHttpHeaders,
+    private readonly ends = true,
   ) {
     this.reusable = res.write === nodeWrite;
     const stream = (req as { stream?: Http2Stream }).stream;
@@ -71,12 +77,12 @@ export class NodeBodyWriter implements BodyWriter {
 
   write(text: readonly string[], chunk: Buffer | undefined, free: (() => void) | undefined, last: boolean): WriteOutcome {
     const res = this.res;
-    if (!this.started && last && free === undefined && text.length === 0) {
+    if (!this.started && last && free === undefined && text.length === 0 && this.ends) {
       // A whole body at once, in a buffer nobody reuses: headers and bytes in one end(), as node:http
       // sends any small answer, with no corking and no write callback to track.
       this.started = true;
       this.onStart?.();
-      res.writeHead(this.status, this.headers);
+      if (this.status !== undefined) res.writeHead(this.status, this.headers);
       res.end(chunk);
       if (this.h2 && chunk !== undefined) this.written += chunk.length;
       return 'taken';
@@ -87,12 +93,12 @@ export class NodeBodyWriter implements BodyWriter {
       if (!this.started) {
         this.started = true;
         this.onStart?.();
-        res.writeHead(this.status, this.headers);
+        if (this.status !== undefined) res.writeHead(this.status, this.headers);
       }
       for (const piece of text) ok = res.write(piece);
       // write, then end: a callback given to end() would wait for 'finish', which a cut connection never emits.
       if (chunk !== undefined) ok = res.write(chunk, free);
-      if (last) res.end();
+      if (last && this.ends) res.end();
     } finally {
       res.uncork();
     }

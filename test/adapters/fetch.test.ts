@@ -129,6 +129,19 @@ describe('the Fetch API door', () => {
     own.close();
   });
 
+  it('reads the URL and the fields of the Request as they are: a fragment is no part of the key, a repeated field is a list', async () => {
+    const withFragment = await handle(get('/media/clip.mp4?download=1#t=10', { Range: 'bytes=0-1' }));
+    assert.equal(withFragment.status, 206);
+    assert.equal(withFragment.headers.get('content-disposition'), 'attachment; filename="clip.mp4"');
+    await withFragment.arrayBuffer();
+    const etag = withFragment.headers.get('etag')!;
+    const headers = new Headers();
+    headers.append('If-None-Match', '"other"');
+    headers.append('If-None-Match', etag);
+    assert.equal((await handle(new Request('http://127.0.0.1/media/clip.mp4', { headers }))).status, 304);
+    assert.equal(source.held, 0);
+  });
+
   it('a node:http request where a Fetch Request belongs is a TypeError', async () => {
     await assert.rejects(handle({ url: '/media/clip.mp4', method: 'GET', headers: {} } as unknown as Request), TypeError);
   });

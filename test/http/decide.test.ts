@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, type DecideOptions, type Plan } from '../../src/http/decide.js';
+import { DECIDING_FIELDS, decide, type DecideOptions, type Plan } from '../../src/http/decide.js';
 import { makeEtag } from '../../src/http/etag.js';
 import { formatHttpDate } from '../../src/http/http-date.js';
 import type { Representation } from '../../src/http/types.js';
@@ -214,5 +214,37 @@ describe('decide', () => {
   it('is deterministic: same input, same plan', () => {
     const h = { range: 'bytes=0-1,5000-5001', 'if-range': ETAG };
     assert.deepEqual(get(h), get(h));
+  });
+
+  it('reads no request field but DECIDING_FIELDS, which the Fetch door copies out of a Headers', () => {
+    const read = new Set<string>();
+    const every: Record<string, string> = {
+      range: 'bytes=0-1',
+      'if-range': ETAG,
+      'if-match': ETAG,
+      'if-none-match': '"other"',
+      'if-modified-since': 'Tue, 14 Nov 2000 22:13:20 GMT',
+      'if-unmodified-since': 'Tue, 14 Nov 2090 22:13:20 GMT',
+      accept: '*/*',
+      'accept-encoding': 'gzip',
+      'user-agent': 'test',
+    };
+    // Every field alone, then all of them: each branch of the engine that reads one is taken.
+    const requests = [...Object.keys(every).map((name) => ({ [name]: every[name]! })), every, {}];
+    for (const fields of requests) {
+      const headers = new Proxy(fields, {
+        get: (target, name) => {
+          if (typeof name === 'string') read.add(name);
+          return target[name as string];
+        },
+      });
+      decide({ method: 'GET', headers }, rep, options);
+      decide({ method: 'HEAD', headers }, rep, options);
+    }
+    assert.deepEqual(
+      [...read].filter((name) => !(DECIDING_FIELDS as readonly string[]).includes(name)),
+      [],
+    );
+    assert.deepEqual([...read].sort(), [...DECIDING_FIELDS].sort(), 'every field listed is read');
   });
 });
