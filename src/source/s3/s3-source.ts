@@ -199,7 +199,10 @@ export class S3Source implements ListableSource {
     const sign = async () => new URL(await this.presign(key, URL_LIFETIME_SECONDS));
     let own: Promise<URL> | undefined;
     const urlOf: UrlOf = (fresh) => {
-      if (!keep) return fresh || own === undefined ? (own = sign()) : own;
+      if (!keep) {
+        if (fresh || own === undefined) own = sign();
+        return own;
+      }
       if (fresh) this.urls.forget(key);
       return this.urls.get(key, sign);
     };
