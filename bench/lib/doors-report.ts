@@ -97,7 +97,40 @@ export function doorsTable(results: DoorResults, viewers: number): string {
     }
   }
   for (const { door, why } of results.skipped) lines.push(`- ${door.framework}: not measured (${why})`);
+  lines.push('', ...floorsTable(results));
   return lines.join('\n');
+}
+
+/**
+ * What each door costs above its framework on the probe, beside what the handler costs above node:http,
+ * in µs per request (10^6 ÷ req/s, from the medians). A framework's floor bounds its door: a door that
+ * cost exactly what the handler costs above node:http would reach H ÷ (F + H − N) of the handler's rate.
+ */
+function floorsTable(results: DoorResults): string[] {
+  const us = (rates: readonly (number | undefined)[] | undefined) => {
+    const values = defined(rates ?? []);
+    return values.length === 0 ? undefined : 1e6 / median(values);
+  };
+  const nodeFloor = us(results.floors.get('node-floor'));
+  const handler = us(column(results.baseline, 'probe'));
+  if (nodeFloor === undefined || handler === undefined) return [];
+  const micro = (value: number) => `${en(value, 0)} µs`;
+  const lines = [
+    "Safari's probe, CPU-bound on one core, as µs per request (10^6 ÷ req/s, medians): each framework alone answering the probe's 206 from memory (`servers/*-floor.ts`), with seekable's door, and what the door adds; node:http and the handler above them.",
+    '',
+    '| server | alone (floor) | with seekable | seekable adds | best door ÷ handler at the handler’s own cost |',
+    '|---|---|---|---|---|',
+    `| node:http, seekable's handler | ${micro(nodeFloor)} | ${micro(handler)} | ${micro(handler - nodeFloor)} | 1.00× |`,
+  ];
+  for (const door of results.doors) {
+    if (door.floor === undefined) continue;
+    const floor = us(results.floors.get(door.floor));
+    const withDoor = us(column(results.servers.get(door.door)!.rounds, 'probe'));
+    if (floor === undefined || withDoor === undefined) continue;
+    const best = handler / (floor + handler - nodeFloor);
+    lines.push(`| ${door.framework} | ${micro(floor)} | ${micro(withDoor)} | ${micro(withDoor - floor)} | ${ratio(best)} |`);
+  }
+  return lines;
 }
 
 /** The Range header (or "whole file") of a guard request label, for a table cell. */

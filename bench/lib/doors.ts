@@ -14,6 +14,7 @@ import {
   BUN,
   CHUNKED_STREAMS,
   type DoorServerName,
+  type FloorServerName,
   freePorts,
   loggedLines,
   type ServerContext,
@@ -33,6 +34,8 @@ export interface Door {
   ownLabel: string;
   /** The package of the own static serving, for its version (undefined: part of the framework). */
   ownPackage?: string;
+  /** The framework alone answering the probe from memory: what the door cannot cost less than. */
+  floor?: FloorServerName;
 }
 
 export const DOORS: readonly Door[] = [
@@ -44,6 +47,7 @@ export const DOORS: readonly Door[] = [
     own: 'fastify-static',
     ownLabel: '@fastify/static',
     ownPackage: '@fastify/static',
+    floor: 'fastify-floor',
   },
   {
     framework: 'Koa',
@@ -53,6 +57,7 @@ export const DOORS: readonly Door[] = [
     own: 'koa-static',
     ownLabel: 'koa-static',
     ownPackage: 'koa-static',
+    floor: 'koa-floor',
   },
   {
     framework: 'Hono on Node',
@@ -62,6 +67,7 @@ export const DOORS: readonly Door[] = [
     own: 'hono-static',
     ownLabel: 'serveStatic (@hono/node-server)',
     ownPackage: '@hono/node-server',
+    floor: 'hono-floor',
   },
   {
     framework: 'Bun',
@@ -90,6 +96,11 @@ export interface DoorResults {
   /** seekable's node:http handler, measured in the same rounds with the same settings. */
   baseline: Partial<Figures>[];
   servers: Map<DoorServerName, DoorServerResult>;
+  /**
+   * Probe rates (req/s) per round of node:http and each framework alone, answering from memory: the
+   * floors a door's and the handler's own cost per request is read above (doors-report.ts).
+   */
+  floors: Map<FloorServerName, number[]>;
   /** The frameworks measured, and those skipped with the reason. */
   doors: Door[];
   skipped: { door: Door; why: string }[];
@@ -187,6 +198,8 @@ export async function runDoors(
   }
 
   const baseline: Partial<Figures>[] = [];
+  const floorNames: FloorServerName[] = ['node-floor', ...doors.flatMap((door) => (door.floor === undefined ? [] : [door.floor]))];
+  const floors = new Map<FloorServerName, number[]>(floorNames.map((name) => [name, []]));
   for (let round = 1; round <= rounds; round++) {
     // Every other round runs backwards: on a shared machine whose load drifts over the minutes a round
     // takes, the servers measured last in one round are measured first in the next.
@@ -214,6 +227,22 @@ export async function runDoors(
       const logged = loggedLines(server);
       if (logged.length > 0) warnings.push(`doors round ${round}, ${name}: the server logged ${logged.length} line(s), e.g. ${logged[0]}`);
     }
+    // The floors answer every request alike (no file is read), so they are measured on the probe only
+    // and not guarded.
+    for (const name of floorNames) {
+      say(`\ndoors round ${round}/${rounds}: ${name} (the probe's answer from memory)`);
+      const server = await startServer(name, ctx);
+      try {
+        const warn = (line: string) => {
+          warnings.push(`doors round ${round}, ${name}: ${line}`);
+          say(`  warning: ${line}`);
+        };
+        const figures = await measureRows(server, settings, new Set<ScenarioKey>(['probe']), (line) => say(`  ${line}`), warn);
+        if (figures.probe !== undefined) floors.get(name)!.push(figures.probe);
+      } finally {
+        await stopServer(server);
+      }
+    }
   }
-  return { rounds, baseline, servers, doors, skipped };
+  return { rounds, baseline, servers, floors, doors, skipped };
 }

@@ -22,7 +22,10 @@ export const DOOR_SERVERS = [
   'bun-file',
 ] as const;
 export type DoorServerName = (typeof DOOR_SERVERS)[number];
-export type ServerName = CoreServerName | DoorServerName;
+/** node:http and each Node framework alone, answering the probe from memory (servers/*-floor.ts; see doors.ts). */
+export const FLOOR_SERVERS = ['node-floor', 'fastify-floor', 'koa-floor', 'hono-floor'] as const;
+export type FloorServerName = (typeof FLOOR_SERVERS)[number];
+export type ServerName = CoreServerName | DoorServerName | FloorServerName;
 
 /** The servers that run on Bun rather than Node. */
 const ON_BUN: ReadonlySet<ServerName> = new Set(['bun-seekable', 'bun-file']);
