@@ -87,7 +87,7 @@ const URL_REUSE_MS = 60_000;
  *
  * lookup() is a HeadObject, kept a few seconds (KeyCache): the representation's ETag,
  * Last-Modified, size and type come from the store, so every node behind a load balancer answers
- * validators alike. Each range is one GetObject with an explicit `bytes=a-b` (never a suffix or open
+ * validators alike. Each range is one GET of the key's presigned URL (store-get.ts) with an explicit `bytes=a-b` (never a suffix or open
  * range: stores disagree on them) and If-Match with the ETag the answer was decided on; the answer's
  * own ETag and Content-Range are checked too, since some stores ignore If-Match. A mismatch is a
  * ChangedError: before the headers the door looks the key up again, after them it cuts.
