@@ -1,5 +1,5 @@
-import { Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpAgent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { ChangedError, StoreRefusedError, StoreUnavailableError } from '../errors.js';
@@ -9,6 +9,7 @@ import { KeyCache } from './key-cache.js';
 import { KeySigner } from './key-signer.js';
 import { loadPresigner, loadSdk, type Presigner, type S3Sdk } from './sdk.js';
 import { answerError, storeError, wasAnswered } from './store-errors.js';
+import { storeAgents } from './store-agents.js';
 import { errorCode, getUrl } from './store-get.js';
 import { StoreRangeReader } from './store-range-reader.js';
 
@@ -114,8 +115,7 @@ export class S3Source implements ListableSource {
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
     this.id = `s3://${options.bucket}/${this.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
     this.metadata = new KeyCache(options.metadataTtl ?? 10_000, Math.min(options.metadataTtl ?? 1000, 1000), options.metadataSize ?? 10_000);
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 1024 };
-    this.agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
+    this.agents = storeAgents(options.maxSockets ?? 1024);
     this.urls = new KeyCache(URL_REUSE_MS, URL_REUSE_MS, options.metadataSize ?? 10_000);
   }
 

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { ShortReadError, StoreUnavailableError } from '../errors.js';
 import type { RangeReader } from '../types.js';
+import { sizeReads } from './store-agents.js';
 
 /**
  * Opens the store's answer for bytes `start`..`end` of the object as it was looked up (a ranged GET
@@ -58,6 +59,7 @@ export class StoreRangeReader implements RangeReader {
       if (this.closed) throw new Error(`${this.what}: read after close`);
       if (this.leftover !== undefined) return this.deliver(buffer, length);
       if (this.body === undefined) await this.open();
+      sizeReads(this.body!, length);
       const chunk = this.body!.read() as Buffer | null;
       if (chunk !== null) {
         this.leftover = chunk;
@@ -84,6 +86,7 @@ export class StoreRangeReader implements RangeReader {
   readNow(buffer: Buffer, length: number): number | undefined {
     if (this.closed) return undefined;
     if (this.leftover === undefined && this.body !== undefined && this.lost === undefined) {
+      sizeReads(this.body, length);
       const chunk = this.body.read() as Buffer | null;
       if (chunk === null) return undefined;
       this.leftover = chunk;
