@@ -11,19 +11,24 @@ import { request } from '../support/http.js';
 
 const SIZE = 32 * 1024 * 1024; // more than loopback's socket buffers: a client that stops reading holds its response open
 
-/** A GET on a fresh connection whose body is not read until `resume()`: it stays in flight meanwhile. */
+/**
+ * A GET on a fresh connection whose body is not read past its first bytes until `resume()`: it stays
+ * in flight meanwhile. It resolves once those bytes arrived, so the server has accepted the connection
+ * and is answering: a connection still in the listener's backlog when the server stops is reset.
+ */
 async function heldDownload(port: number, file: string) {
   const socket = net.connect(port, '127.0.0.1');
   await once(socket, 'connect');
-  socket.pause();
   socket.on('error', () => {}); // a cut may come as a reset: the bytes counted say what was received
-  socket.write(`GET /media/${file} HTTP/1.1\r\nHost: x\r\n\r\n`);
   const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   const closed = new Promise<Buffer>((resolve) => socket.once('close', () => resolve(Buffer.concat(chunks))));
+  socket.write(`GET /media/${file} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  await once(socket, 'data');
+  socket.pause();
   return {
     /** Reads everything from now on; resolves with all that was received (headers included) when the connection closes. */
     resume(): Promise<Buffer> {
-      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
       socket.resume();
       return closed;
     },
@@ -71,7 +76,7 @@ describe('seekable serve: readiness and a graceful stop', () => {
       assert.ok(finished.length > SIZE && finished.subarray(-16).equals(downloaded.subarray(-16)), `finished with ${finished.length} bytes`);
       // The process waits for the stalled one until the time is up, cuts it, and exits.
       assert.equal(await p.exited, 0);
-      assert.ok(Date.now() - stoppedAt >= 4900, 'exited before --shutdown-timeout');
+      assert.ok(Date.now() - stoppedAt >= 4900, `exited ${Date.now() - stoppedAt} ms after SIGTERM, before --shutdown-timeout`);
       const cut = await stalled.resume(); // what the kernel still held, then the end
       assert.ok(cut.length < SIZE, `the stalled download got ${cut.length} bytes`);
       assert.match(p.err(), /5s are up, cutting the responses still in flight\n$/);
