@@ -29,9 +29,12 @@ const largeBuffer = Buffer.allocUnsafeSlow(LARGE_READ);
 const chunks = new BufferPool();
 /**
  * A read's bytes, pushed into `socket`'s readable side in a chunk from the pool. A chunk the socket
- * did not keep (it went straight to the HTTP parser, which copies the body bytes it hands on) is
- * given back at once, so the next read reuses it; one it keeps (buffered while nothing reads the
- * socket) is left to the garbage collector.
+ * did not keep (it went straight to node:http's parser, which turns the headers into strings and
+ * copies the body bytes it hands on: `Buffer::Copy` in its on_body) is given back at once, so the next
+ * read reuses it; one it keeps (buffered while nothing reads the socket) is left to the garbage
+ * collector. Were a Node version to hand on views of the chunk instead, the next read would overwrite
+ * bytes an answer still holds: s3-store-agents.test.ts reads 8 connections at once and compares every
+ * byte, which would fail then.
  */
 function pushRead(socket: Readable, into: Buffer, length: number): boolean {
   const chunk = chunks.take(length);
@@ -62,9 +65,9 @@ type Connected = (err: Error | null, stream: Duplex) => void;
 
 /**
  * Makes a connection through `connect` with net's `onread` (see the top of this file): each read's
- * bytes are copied out of the shared buffer into a chunk and pushed into the socket's readable side as
- * Node's own reads are; push() returning false (the HTTP parser's answer is full, or the socket is paused) stops
- * the reads until the socket is resumed.
+ * bytes are copied out of the shared buffer into a chunk and pushed into the socket's readable side
+ * as Node's own reads are; push() returning false (the HTTP parser's answer is full, or the socket is
+ * paused) stops the reads until the socket is resumed.
  */
 function connectReadingShared(connect: (options: ClientRequestArgs) => Duplex | null | undefined, options: ClientRequestArgs) {
   const state: Reads = { small: true, socket: undefined };
