@@ -35,14 +35,14 @@ function get(url: string, agent: http.Agent, ca?: Buffer): Promise<IncomingMessa
   });
 }
 
-/** The chunks of an answer as its reader takes them with read(), calling `onChunk` after each. */
-async function chunksOf(res: IncomingMessage, onChunk: (index: number) => void = () => undefined): Promise<Buffer[]> {
+/** The chunks of an answer as its reader takes them with read(), calling `onChunk` with the count so far and the chunk after each. */
+async function chunksOf(res: IncomingMessage, onChunk: (count: number, chunk: Buffer) => void = () => undefined): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
   for (;;) {
     const chunk = res.read() as Buffer | null;
     if (chunk !== null) {
       chunks.push(chunk);
-      onChunk(chunks.length);
+      onChunk(chunks.length, chunk);
       continue;
     }
     if (res.readableEnded) return chunks;
@@ -78,7 +78,7 @@ describe('store connections (S3Source)', () => {
     const res = await get(`http://127.0.0.1:${port}/`, agents.http);
     const switchAt = 40;
     const chunks = await chunksOf(res, (n) => {
-      if (n === switchAt) sizeReads(res, 1024 * 1024);
+      if (n === switchAt) sizeReads(res, 1024 * 1024, BODY.length);
     });
     assert.equal(sha(chunks), BODY_SHA);
     const sizes = chunks.map((c) => c.length);
@@ -86,6 +86,29 @@ describe('store connections (S3Source)', () => {
     // The read already asked for when the size changed is still a small one.
     const later = sizes.slice(switchAt + 2);
     assert.ok(Math.max(...later) > 16 * 1024 && Math.max(...later) <= 64 * 1024, `after: ${later}`);
+  });
+
+  it('read the last 2 MiB of a body 64 KiB at a time even for a reader that takes 16 KiB: it fits in kernel buffers', async () => {
+    const res = await get(`http://127.0.0.1:${port}/`, agents.http);
+    let received = 0;
+    const chunks = await chunksOf(res, (_, chunk) => {
+      received += chunk.length;
+      sizeReads(res, 16 * 1024, BODY.length - received);
+    });
+    assert.equal(sha(chunks), BODY_SHA);
+    let at = 0;
+    const early: number[] = [];
+    const late: number[] = [];
+    for (const [i, chunk] of chunks.entries()) {
+      at += chunk.length;
+      // Slack of two reads where the size changes: on this kept-alive connection the first reads are
+      // still in the size the last answer asked for, and the read under way when it changes goes on.
+      if (i < 2) continue;
+      if (at < BODY.length - 2 * 1024 * 1024 - 128 * 1024) early.push(chunk.length);
+      else if (at > BODY.length - 2 * 1024 * 1024 + 128 * 1024) late.push(chunk.length);
+    }
+    assert.ok(Math.max(...early) <= 16 * 1024, `early: ${Math.max(...early)}`);
+    assert.ok(Math.max(...late) > 16 * 1024, `late: ${late}`);
   });
 
   it('stop reading as soon as an answer is paused: what a slow viewer leaves unread stays in the kernel', async () => {
@@ -105,7 +128,7 @@ describe('store connections (S3Source)', () => {
   it('deliver every byte intact with many connections reading at once, in both sizes, and are kept alive', async () => {
     const runs = Array.from({ length: 8 }, async (_, i) => {
       const res = await get(`http://127.0.0.1:${port}/?bytes=${BODY.length - i * 1000}`, agents.http);
-      const chunks = await chunksOf(res, (n) => sizeReads(res, n % 3 === i % 3 ? 16 * 1024 : 1024 * 1024));
+      const chunks = await chunksOf(res, (n) => sizeReads(res, n % 3 === i % 3 ? 16 * 1024 : 1024 * 1024, BODY.length));
       assert.equal(Buffer.concat(chunks).equals(BODY.subarray(0, BODY.length - i * 1000)), true, `connection ${i}`);
     });
     await Promise.all(runs);
@@ -132,7 +155,7 @@ describe('store connections (S3Source)', () => {
     it('deliver every byte intact, many connections at once (TLS records make every read 16 KiB or less)', async () => {
       const runs = Array.from({ length: 4 }, async (_, i) => {
         const res = await get(`https://127.0.0.1:${tlsPort}/`, agents.https, cert.cert);
-        const chunks = await chunksOf(res, (n) => sizeReads(res, (n + i) % 2 === 0 ? 1024 * 1024 : 16 * 1024));
+        const chunks = await chunksOf(res, (n) => sizeReads(res, (n + i) % 2 === 0 ? 1024 * 1024 : 16 * 1024, BODY.length));
         assert.equal(sha(chunks), BODY_SHA, `connection ${i}`);
       });
       await Promise.all(runs);

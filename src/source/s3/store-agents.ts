@@ -14,9 +14,9 @@ import { BufferPool } from '../../serve/buffer-pool.js';
  * These sockets read with net's `onread` into one buffer shared by every connection (a read's bytes
  * are copied out before any socket's next read can start), which also stops a socket's reads as soon
  * as it is paused, and hand each read's bytes on in a pooled chunk, used again once parsed
- * (pushRead). They read as much at a time as their reader takes (sizeReads): 16 KiB for a body sent
- * in 16 KiB writes (a new or slow client, see ReadSizer), 64 KiB, as Node does, for one that takes
- * 1 MiB at a time. 500 viewers at 256 KiB/s: 142 KiB of RSS per viewer, 42 KiB read and not yet
+ * (pushRead). They read as much at a time as their reader takes (sizeReads): 16 KiB for a long body
+ * sent in 16 KiB writes (a new or slow client, see ReadSizer), 64 KiB, as Node does, for one that
+ * takes 1 MiB at a time, and for the last 2 MiB of any body (a player's range requests). 500 viewers at 256 KiB/s: 142 KiB of RSS per viewer, 42 KiB read and not yet
  * written; random 1 MiB ranges cost no more CPU than Node's own reads did (4 times as many 16 KiB
  * reads, but no fresh buffer per read).
  */
@@ -52,13 +52,22 @@ interface Reads {
 const reads = Symbol('seekable.storeReads');
 
 /**
- * Sizes the reads of the store connection an answer arrives on for a reader that takes `wanted` bytes
- * at a time: 64 KiB from the next read on when it takes that much, else 16 KiB. Nothing for a stream
- * that is not one of these agents' answers.
+ * A body with no more than this left to read goes into the client's kernel socket buffers whatever
+ * the client's pace (Linux grows a connection's send buffer to 4 MiB, and the first few MiB of any
+ * connection leave at once): nothing of it waits behind a slow client for long, so it is read in
+ * large pieces.
  */
-export function sizeReads(answer: Readable, wanted: number): void {
+const SHORT_BODY = 2 * 1024 * 1024;
+
+/**
+ * Sizes the reads of the store connection an answer arrives on, for a reader that takes `wanted`
+ * bytes at a time and has `left` bytes of the answer to read: 64 KiB from the next read on when it
+ * takes that much or little is left, else 16 KiB. Nothing for a stream that is not one of these
+ * agents' answers.
+ */
+export function sizeReads(answer: Readable, wanted: number, left: number): void {
   const state = (answer as { socket?: { [reads]?: Reads } }).socket?.[reads];
-  if (state !== undefined) state.small = wanted < LARGE_READ;
+  if (state !== undefined) state.small = wanted < LARGE_READ && left > SHORT_BODY;
 }
 
 type Connected = (err: Error | null, stream: Duplex) => void;

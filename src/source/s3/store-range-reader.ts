@@ -59,7 +59,7 @@ export class StoreRangeReader implements RangeReader {
       if (this.closed) throw new Error(`${this.what}: read after close`);
       if (this.leftover !== undefined) return this.deliver(buffer, length);
       if (this.body === undefined) await this.open();
-      sizeReads(this.body!, length);
+      sizeReads(this.body!, length, this.end - this.pos + 1);
       const chunk = this.body!.read() as Buffer | null;
       if (chunk !== null) {
         this.leftover = chunk;
@@ -86,7 +86,7 @@ export class StoreRangeReader implements RangeReader {
   readNow(buffer: Buffer, length: number): number | undefined {
     if (this.closed) return undefined;
     if (this.leftover === undefined && this.body !== undefined && this.lost === undefined) {
-      sizeReads(this.body, length);
+      sizeReads(this.body, length, this.end - this.pos + 1);
       const chunk = this.body.read() as Buffer | null;
       if (chunk === null) return undefined;
       this.leftover = chunk;
