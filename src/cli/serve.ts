@@ -207,7 +207,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     const seconds = config.shutdownTimeoutMs / 1000;
     // The listener closes (in closed()) before the line says so: a client that acts on the line and
     // connects is refused, where in between the kernel would have accepted it only for the close to
-    // reset it (seen in the shutdown test: ECONNRESET instead of ECONNREFUSED, about one run in fifty).
+    // reset it (the shutdown test once failed so in CI: ECONNRESET instead of ECONNREFUSED).
     void closed().then(() => {
       app.close();
       store?.close();
