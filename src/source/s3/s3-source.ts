@@ -1,5 +1,5 @@
-import type { Agent as HttpAgent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import type { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { ChangedError, StoreRefusedError, StoreUnavailableError } from '../errors.js';
@@ -9,8 +9,8 @@ import { KeyCache } from './key-cache.js';
 import { KeySigner } from './key-signer.js';
 import { loadPresigner, loadSdk, type Presigner, type S3Sdk } from './sdk.js';
 import { answerError, storeError, wasAnswered } from './store-errors.js';
-import { storeAgents } from './store-agents.js';
-import { errorCode, getUrl } from './store-get.js';
+import type { StoreAnswer } from './store-answer.js';
+import { StoreConnections } from './store-connections.js';
 import { StoreRangeReader } from './store-range-reader.js';
 
 /** The kinds of request an S3 source makes of its store. */
@@ -75,6 +75,8 @@ interface Head {
 /** Types a store gives objects uploaded without one: the file name says more. */
 const GENERIC_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream']);
 const DEFAULT_REDIRECT_SECONDS = 15 * 60;
+/** Most of an error answer's body read for its code: S3's are a few hundred bytes of XML. */
+const ERROR_BODY_LIMIT = 8 * 1024;
 /**
  * The presigned URLs ranged GETs go to are valid this long, and reused for URL_REUSE_MS: a URL is
  * never used more than a minute after it was signed, so credentials the SDK renews (it does so
@@ -88,7 +90,7 @@ const URL_REUSE_MS = 60_000;
  *
  * lookup() is a HeadObject, kept a few seconds (KeyCache): the representation's ETag,
  * Last-Modified, size and type come from the store, so every node behind a load balancer answers
- * validators alike. Each range is one GET of the key's presigned URL (store-get.ts) with an explicit `bytes=a-b` (never a suffix or open
+ * validators alike. Each range is one GET of the key's presigned URL (store-connections.ts) with an explicit `bytes=a-b` (never a suffix or open
  * range: stores disagree on them) and If-Match with the ETag the answer was decided on; the answer's
  * own ETag and Content-Range are checked too, since some stores ignore If-Match. A mismatch is a
  * ChangedError: before the headers the door looks the key up again, after them it cuts.
@@ -103,11 +105,12 @@ export class S3Source implements ListableSource {
   private client: Promise<{ sdk: S3Sdk; presigner: Presigner; client: S3Client }> | undefined;
   /** Presigned GET URLs by key (URL_REUSE_MS). */
   private readonly urls: KeyCache<URL>;
+  /** The SDK's connections (HEAD, LIST). */
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
+  /** The ranged GETs' connections (store-connections.ts). */
+  private readonly connections: StoreConnections;
   private origin: Promise<string> | undefined;
   private signer: Promise<KeySigner> | undefined;
-  /** Store requests whose body is open: 0 once every reader is closed (tests check it after aborts). */
-  private open = 0;
 
   constructor(private readonly options: S3SourceOptions) {
     if (!options.bucket) throw new TypeError('seekable: S3Source needs a bucket');
@@ -115,13 +118,15 @@ export class S3Source implements ListableSource {
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
     this.id = `s3://${options.bucket}/${this.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
     this.metadata = new KeyCache(options.metadataTtl ?? 10_000, Math.min(options.metadataTtl ?? 1000, 1000), options.metadataSize ?? 10_000);
-    this.agents = storeAgents(options.maxSockets ?? 1024);
+    const maxSockets = options.maxSockets ?? 1024;
+    this.agents = { http: new HttpAgent({ keepAlive: true, maxSockets }), https: new HttpsAgent({ keepAlive: true, maxSockets }) };
+    this.connections = new StoreConnections(maxSockets, options.connectTimeout ?? 3000);
     this.urls = new KeyCache(URL_REUSE_MS, URL_REUSE_MS, options.metadataSize ?? 10_000);
   }
 
-  /** Store requests whose body is still open. */
+  /** Store requests whose body is still open: 0 once every reader is closed (tests check it after aborts). */
   get openRequests(): number {
-    return this.open;
+    return this.connections.busy;
   }
 
   async lookup(key: string, options?: LookupOptions): Promise<Resource | undefined> {
@@ -183,6 +188,7 @@ export class S3Source implements ListableSource {
     this.urls.clear();
     this.agents.http.destroy();
     this.agents.https.destroy();
+    this.connections.close();
     void this.client?.then(
       ({ client }) => (this.options.client ? undefined : client.destroy()),
       () => undefined,
@@ -249,42 +255,46 @@ export class S3Source implements ListableSource {
   }
 
   /**
-   * One ranged GET of the version looked up, on the key's presigned URL (see getUrl for why not the
-   * SDK's GetObject); see StoreRangeReader for how its body is read. A URL kept from earlier that the
-   * store refuses (signed with credentials since rotated) is signed afresh and tried once more.
+   * One ranged GET of the version looked up, on the key's presigned URL (see StoreConnections for
+   * why not the SDK's GetObject); see StoreRangeReader for how its body is read. A URL kept from
+   * earlier that the store refuses (signed with credentials since rotated) is signed afresh and
+   * tried once more.
    */
-  private async get(key: string, head: Head, urlOf: UrlOf, start: number, end: number, signal: AbortSignal): Promise<IncomingMessage> {
+  private async get(key: string, head: Head, urlOf: UrlOf, start: number, end: number, signal: AbortSignal): Promise<StoreAnswer> {
     const what = this.name(key);
-    const headers = { range: `bytes=${start}-${end}`, 'if-match': head.etag };
+    const fields = { Range: `bytes=${start}-${end}`, 'If-Match': head.etag };
     for (let attempt = 1; ; attempt++) {
       const url = await urlOf(attempt > 1);
-      let answer: IncomingMessage;
+      let answer: StoreAnswer;
       try {
-        answer = await this.send('get', what, (abortSignal) => this.answerOf(url, headers, what, abortSignal), signal);
+        answer = await this.send('get', what, (abortSignal) => this.answerOf(url, fields, what, abortSignal), signal);
       } catch (err) {
         if (err instanceof ChangedError) this.metadata.forget(key);
         if (attempt > 1 || !(err instanceof StoreRefusedError)) throw err;
         continue;
       }
       // Stores that ignore If-Match (s3rver does) still name the version they sent.
-      const { etag, 'content-range': range } = answer.headers;
-      if (etag !== head.etag || range !== `bytes ${start}-${end}/${head.size}`) {
-        answer.destroy();
+      const { etag, 'content-range': range, 'content-length': length } = answer.fields;
+      if (etag !== head.etag || range !== `bytes ${start}-${end}/${head.size}` || length !== String(end - start + 1)) {
+        answer.finish();
         this.metadata.forget(key);
-        throw new ChangedError(`${what}: the store sent ${etag} ${range}, not ${head.etag} bytes ${start}-${end}/${head.size}`);
+        throw new ChangedError(`${what}: the store sent ${etag} ${range} (${length} bytes), not ${head.etag} bytes ${start}-${end}/${head.size}`);
       }
-      this.open++;
-      answer.once('close', () => this.open--);
       return answer;
     }
   }
 
-  /** The store's 206 to a ranged GET of `url`; any other answer thrown as the error it means (answerError). */
-  private async answerOf(url: URL, headers: OutgoingHttpHeaders, what: string, signal: AbortSignal): Promise<IncomingMessage> {
-    const answer = await getUrl(url, headers, this.agents, this.options.connectTimeout ?? 3000, signal);
-    if (answer.statusCode === 206) return answer;
-    const code = await errorCode(answer);
-    throw answerError({ status: answer.statusCode ?? 0, code, retryAfter: answer.headers['retry-after'] }, what);
+  /**
+   * The store's 206 to a ranged GET of `url` (a presigned URL carries its signature in its query, so
+   * the fields we add, Range and If-Match, need no signing); any other answer thrown as the error it
+   * means (answerError), read for S3's `<Code>` in its XML body (AccessDenied, SlowDown, NoSuchKey …).
+   */
+  private async answerOf(url: URL, fields: Record<string, string>, what: string, signal: AbortSignal): Promise<StoreAnswer> {
+    const answer = await this.connections.get(url, fields, signal);
+    if (answer.status === 206) return answer;
+    const text = await answer.text(ERROR_BODY_LIMIT);
+    const code = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1] ?? (answer.reason || String(answer.status));
+    throw answerError({ status: answer.status, code, retryAfter: answer.fields['retry-after'] }, what);
   }
 
   /**
