@@ -218,7 +218,7 @@ describe('store connections (S3Source)', () => {
       assert.equal((await bodyOf(answer)).toString(), 'ok');
     });
 
-    it('read an error answer in chunks for its text, and close its connection', async () => {
+    it("read an error answer in chunks for its text up to S3's </Error> or an abort, and close its connection", async () => {
       const own = new StoreConnections(4, 3000);
       try {
         const xml = '<Error><Code>SlowDown</Code></Error>';
@@ -228,20 +228,29 @@ describe('store connections (S3Source)', () => {
             `${xml.length.toString(16)}\r\n${xml}\r\n`,
             '0\r\n\r\n',
           ],
-          close: true,
         });
+        // The store keeps the connection: the text ends at S3's </Error>, not at the connection's end.
         const answer = await get('/chunked', own);
         assert.equal(answer.status, 503);
         assert.equal(answer.fields['retry-after'], '2');
-        assert.match(await answer.text(8 * KiB), /<Code>SlowDown<\/Code>/);
+        assert.match(await answer.text(8 * KiB, signal()), /<Code>SlowDown<\/Code>/);
         await sleep(50);
         assert.equal(own.open, 0, 'a body without a length is never reused');
+
+        // One that stops halfway is given up when the request's signal aborts (its first-byte limit).
+        scripts.set('/stalled', { parts: ['HTTP/1.1 412 Precondition Failed\r\nTransfer-Encoding: chunked\r\n\r\n', '40\r\n<Error><Co'] });
+        const stalled = await get('/stalled', own);
+        const aborted = new AbortController();
+        setTimeout(() => aborted.abort(), 100);
+        assert.equal(await stalled.text(8 * KiB, aborted.signal), '40\r\n<Error><Co');
+        await sleep(50);
+        assert.equal(own.open, 0);
       } finally {
         own.close();
       }
     });
 
-    it('do not keep a connection the store says it closes, nor one past its Keep-Alive timeout', async () => {
+    it('do not keep a connection the store says it closes, one past its Keep-Alive timeout, or an HTTP/1.0 one', async () => {
       const own = new StoreConnections(4, 3000);
       try {
         scripts.set('/close', { parts: ['HTTP/1.1 206 Partial Content\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx'] });
@@ -254,6 +263,10 @@ describe('store connections (S3Source)', () => {
         assert.equal(own.open, 1, 'kept while the store keeps it');
         await sleep(1200);
         assert.equal(own.open, 0, 'dropped a second before the store would');
+        scripts.set('/old', { parts: ['HTTP/1.0 206 Partial Content\r\nContent-Length: 1\r\n\r\nx'] });
+        assert.equal((await bodyOf(await get('/old', own))).toString(), 'x');
+        await sleep(50);
+        assert.equal(own.open, 0, 'an HTTP/1.0 answer closes its connection unless it says keep-alive');
       } finally {
         own.close();
       }
@@ -261,7 +274,7 @@ describe('store connections (S3Source)', () => {
 
     it('fail a request whose answer is not HTTP, or whose connection closes before answering', async () => {
       scripts.set('/garbage', { parts: ['SSH-2.0-OpenSSH\r\n\r\n'] });
-      await assert.rejects(get('/garbage'), /not HTTP\/1\.1/);
+      await assert.rejects(get('/garbage'), /not HTTP\/1\.x/);
       scripts.set('/silent', { parts: [], close: true });
       await assert.rejects(get('/silent'), /closed the connection before answering/);
       scripts.set('/huge', { parts: [`HTTP/1.1 200 OK\r\nX-Long: ${'a'.repeat(70 * KiB)}\r\n\r\n`] });
@@ -345,13 +358,15 @@ describe('store connections (S3Source)', () => {
 });
 
 describe('parseHead', () => {
-  it('reads the status, the reason and the fields, and refuses what is not an HTTP/1.1 head', () => {
+  it('reads the status, the reason and the fields, and refuses what is not an HTTP/1.x head', () => {
     assert.deepEqual(parseHead('HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-1/2\r\nETag:  "x" '), {
       status: 206,
       reason: 'Partial Content',
+      http10: false,
       fields: { 'content-range': 'bytes 0-1/2', etag: '"x"' },
     });
     assert.equal(parseHead('HTTP/1.1 200')?.status, 200);
+    assert.equal(parseHead('HTTP/1.0 200 OK')?.http10, true);
     assert.equal(parseHead('HTTP/2 200 OK'), undefined);
     assert.equal(parseHead('HTTP/1.1 200 OK\r\n folded: no'), undefined);
     assert.equal(parseHead('HTTP/1.1 200 OK\r\nName : value'), undefined);

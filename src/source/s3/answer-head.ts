@@ -2,11 +2,13 @@
 export interface AnswerHead {
   status: number;
   reason: string;
+  /** HTTP/1.0: its connections close after each answer unless it says otherwise (RFC 9112 §9.3). */
+  http10: boolean;
   /** Field values by lower-case name; a field sent more than once is joined with ", " (RFC 9110 §5.3). */
   fields: Record<string, string>;
 }
 
-const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: ([^\r\n]*))?$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/;
 const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
@@ -29,7 +31,7 @@ export function parseHead(text: string): AnswerHead | undefined {
     const value = line.slice(colon + 1).trim();
     fields[key] = fields[key] === undefined ? value : `${fields[key]}, ${value}`;
   }
-  return { status: Number(status[1]), reason: status[2] ?? '', fields };
+  return { status: Number(status[2]), reason: status[3] ?? '', http10: status[1] === '0', fields };
 }
 
 /**

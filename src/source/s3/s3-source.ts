@@ -275,10 +275,16 @@ export class S3Source implements ListableSource {
       }
       // Stores that ignore If-Match (s3rver does) still name the version they sent.
       const { etag, 'content-range': range, 'content-length': length } = answer.fields;
-      if (etag !== head.etag || range !== `bytes ${start}-${end}/${head.size}` || length !== String(end - start + 1)) {
+      if (etag !== head.etag || range !== `bytes ${start}-${end}/${head.size}`) {
         answer.finish();
         this.metadata.forget(key);
-        throw new ChangedError(`${what}: the store sent ${etag} ${range} (${length} bytes), not ${head.etag} bytes ${start}-${end}/${head.size}`);
+        throw new ChangedError(`${what}: the store sent ${etag} ${range}, not ${head.etag} bytes ${start}-${end}/${head.size}`);
+      }
+      if (length !== String(end - start + 1)) {
+        answer.finish();
+        throw new StoreUnavailableError(
+          `${what}: the store sent bytes ${start}-${end} with Content-Length ${length ?? '(none)'}, a body we cannot delimit`,
+        );
       }
       return answer;
     }
@@ -292,7 +298,7 @@ export class S3Source implements ListableSource {
   private async answerOf(url: URL, fields: Record<string, string>, what: string, signal: AbortSignal): Promise<StoreAnswer> {
     const answer = await this.connections.get(url, fields, signal);
     if (answer.status === 206) return answer;
-    const text = await answer.text(ERROR_BODY_LIMIT);
+    const text = await answer.text(ERROR_BODY_LIMIT, signal);
     const code = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1] ?? (answer.reason || String(answer.status));
     throw answerError({ status: answer.status, code, retryAfter: answer.fields['retry-after'] }, what);
   }
@@ -322,7 +328,8 @@ export class S3Source implements ListableSource {
         return out;
       } catch (err) {
         this.observe(operation, started, true);
-        if (timedOut) throw new StoreUnavailableError(`${what}: the store did not answer in ${limit} ms`);
+        // An answer cut short by the limit (an error's body too slow) is still the answer it was.
+        if (timedOut && !wasAnswered(err)) throw new StoreUnavailableError(`${what}: the store did not answer in ${limit} ms`);
         if (wasAnswered(err) || outer?.aborted || attempt >= (this.options.maxAttempts ?? 2)) throw storeError(err, what);
       } finally {
         clearTimeout(timer);

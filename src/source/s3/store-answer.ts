@@ -164,19 +164,30 @@ export class StoreAnswer {
   }
 
   /**
-   * The body as text, for an error answer's code: read until it is complete, lost, or longer than
-   * `limit`; the connection is finished with (kept only if the body was complete).
+   * The body as text, for an error answer's code: read until it is complete, lost, longer than
+   * `limit`, or holds S3's closing `</Error>` (a body in chunks on a kept connection has no other
+   * end we read), or until `signal` aborts; the connection is finished with (kept only if the body
+   * was complete). What arrived by then is the text.
    */
-  async text(limit: number): Promise<string> {
-    while (!this.complete && this.lost === undefined && this.queued <= limit) {
-      await new Promise<void>((resolve) => {
-        this.onChange = resolve;
-      });
+  async text(limit: number, signal: AbortSignal): Promise<string> {
+    let text = '';
+    const wake = () => this.onChange?.();
+    signal.addEventListener('abort', wake, { once: true });
+    try {
+      for (;;) {
+        const bytes = Buffer.alloc(Math.min(this.queued, limit - text.length));
+        this.take(bytes, bytes.length);
+        text += bytes.toString('utf8');
+        if (this.complete || this.lost !== undefined || text.length >= limit || text.includes('</Error>') || signal.aborted) break;
+        await new Promise<void>((resolve) => {
+          this.onChange = resolve;
+        });
+      }
+    } finally {
+      signal.removeEventListener('abort', wake);
+      this.finish();
     }
-    const bytes = Buffer.alloc(Math.min(this.queued, limit));
-    this.take(bytes, bytes.length);
-    this.finish();
-    return bytes.toString('utf8');
+    return text;
   }
 
   /** Done with the answer: its connection goes back to the pool if the body was read to its end, else is destroyed. */
@@ -184,7 +195,10 @@ export class StoreAnswer {
     if (this.over) return;
     const reusable = this.reusable && this.done;
     this.over = true;
+    // A read waiting for bytes learns at once that none will come.
+    const waiting = this.onChange;
     this.onChange = undefined;
+    waiting?.();
     for (const chunk of this.queue) chunks.give(chunk);
     this.queue.length = 0;
     this.ends.length = 0;
@@ -209,7 +223,7 @@ export class StoreAnswer {
       }
       const head = parseHead(text.slice(0, end));
       if (head === undefined) {
-        this.failHead(new Error(`the store's answer is not HTTP/1.1: ${JSON.stringify(text.slice(0, 80))}`));
+        this.failHead(new Error(`the store's answer is not HTTP/1.x: ${JSON.stringify(text.slice(0, 80))}`));
         return -1;
       }
       // 1xx answers come before the real one (RFC 9110 §15.2); none is asked for, but they are allowed.
@@ -222,16 +236,17 @@ export class StoreAnswer {
       this.status = head.status;
       this.reason = head.reason;
       this.fields = head.fields;
-      this.frame();
+      this.frame(head.http10);
       this.settleHead.resolve(this);
       return end + 4 - readAt;
     }
   }
 
   /** How the body ends (RFC 9112 §6.3): by Content-Length, else in chunks or at the connection's end, never reused then. */
-  private frame(): void {
+  private frame(http10: boolean): void {
     const { fields } = this;
-    if (/\bclose\b/i.test(fields.connection ?? '')) this.reusable = false;
+    const connection = fields.connection ?? '';
+    if (/\bclose\b/i.test(connection) || (http10 && !/\bkeep-alive\b/i.test(connection))) this.reusable = false;
     this.idleMs = keepAliveMs(fields, IDLE_MS);
     const length = fields['content-length'];
     if (fields['transfer-encoding'] === undefined && length !== undefined && /^\d+$/.test(length)) {

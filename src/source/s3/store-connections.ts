@@ -6,7 +6,8 @@ import { type AnswerConnection, StoreAnswer } from './store-answer.js';
  * Every connection reads into one of these two buffers, shared by all of them (net's `onread`): a
  * read's bytes are copied out in its callback (StoreAnswer.received), before any connection's next
  * read can start. 16 KiB reads while the viewer is slow (its connection holds little), 64 KiB, as
- * Node's own sockets read, for a fast one.
+ * Node's own sockets read, for a fast one. Over TLS every read is one record's worth at most (16 KiB,
+ * as Node hands decrypted bytes on), whichever buffer it lands in.
  */
 const SMALL_READ = 16 * 1024;
 const LARGE_READ = 64 * 1024;
@@ -132,7 +133,9 @@ export class StoreConnections {
     head += '\r\n';
     signal.throwIfAborted();
     const origin = `${url.protocol}//${url.host}`;
-    const connection = this.takeFree(origin) ?? (await this.waitOrOpen(url, origin, signal));
+    let connection = this.takeFree(origin) ?? (await this.waitOrOpen(url, origin, signal));
+    // One handed over by a request that let go of it may have closed since.
+    while (connection.socket.destroyed) connection = this.takeFree(origin) ?? (await this.waitOrOpen(url, origin, signal));
     const answer = new StoreAnswer(connection);
     connection.answer = answer;
     connection.large = false;
@@ -144,7 +147,10 @@ export class StoreConnections {
       timer = setTimeout(() => socket.destroy(new Error(`could not connect in ${this.connectTimeout} ms`)), this.connectTimeout);
       socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
     }
-    const onAbort = () => socket.destroy(new Error('aborted'));
+    const onAbort = () => {
+      answer.ended(new Error('aborted'));
+      socket.destroy();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     socket.write(head);
     try {
