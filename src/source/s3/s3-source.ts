@@ -38,10 +38,11 @@ export interface S3SourceOptions {
   /** Most keys whose metadata is kept (default 10,000). */
   metadataSize?: number;
   /**
-   * Most connections to the store at once, kept alive between requests (default 1024). Each viewer
-   * streaming holds one for as long as it plays (its reads follow the viewer), so a cap below the
-   * viewers at once makes the rest wait, and answer 503 after the first-byte limit (measured: 64
-   * sockets and 500 slow viewers left most of them without a byte).
+   * Most connections to the store at once for reading objects, kept alive between requests (default
+   * 1024; the SDK's HEAD and LIST requests have as many of their own). Each viewer streaming holds
+   * one for as long as it plays (its reads follow the viewer), so a cap below the viewers at once
+   * makes the rest wait, and answer 503 after the first-byte limit (measured: 64 sockets and 500
+   * slow viewers left most of them without a byte).
    */
   maxSockets?: number;
   /** Ms to connect to the store (default 3 s). */
