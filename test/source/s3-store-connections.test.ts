@@ -261,7 +261,7 @@ describe('store connections (S3Source)', () => {
         assert.equal((await bodyOf(await get('/brief', own))).toString(), 'x');
         await sleep(50);
         assert.equal(own.open, 1, 'kept while the store keeps it');
-        await sleep(1200);
+        await sleep(1700);
         assert.equal(own.open, 0, 'dropped a second before the store would');
         scripts.set('/old', { parts: ['HTTP/1.0 206 Partial Content\r\nContent-Length: 1\r\n\r\nx'] });
         assert.equal((await bodyOf(await get('/old', own))).toString(), 'x');
