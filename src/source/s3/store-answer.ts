@@ -15,8 +15,9 @@ export interface AnswerConnection {
 const HEAD_LIMIT = 64 * 1024;
 /** How long a connection kept alive waits for its next request unless the store says less (Keep-Alive). */
 export const IDLE_MS = 15_000;
-/** Reads that take 64 KiB: a reader taking that much at a time, or the last 2 MiB of a body (see readSizes). */
-const LARGE_READ = 64 * 1024;
+/** The two read sizes (see readSizes); reading stops while a read's worth waits untaken. */
+export const SMALL_READ = 16 * 1024;
+export const LARGE_READ = 64 * 1024;
 /**
  * A body with no more than this left to read goes into the client's kernel socket buffers whatever
  * the client's pace (Linux grows a connection's send buffer to 4 MiB, and the first few MiB of any
@@ -87,6 +88,11 @@ export class StoreAnswer {
     return this.queued;
   }
 
+  /** The size of the connection's reads now. */
+  private get readSize(): number {
+    return this.large ? LARGE_READ : SMALL_READ;
+  }
+
   /** Whether every byte of the body arrived and was taken. */
   get done(): boolean {
     return this.complete && this.queued === 0;
@@ -104,7 +110,7 @@ export class StoreAnswer {
       if (from < 0) return true;
     }
     if (from < length) this.receiveBody(read, from, length);
-    this.paused = this.queued >= (this.large ? LARGE_READ : LARGE_READ / 4);
+    this.paused = this.queued >= this.readSize;
     return !this.paused;
   }
 
@@ -143,7 +149,7 @@ export class StoreAnswer {
       }
     }
     this.queued -= n;
-    if (this.paused && this.queued < (this.large ? LARGE_READ : LARGE_READ / 4) && !this.over) {
+    if (this.paused && this.queued < this.readSize && !this.over) {
       this.paused = false;
       this.connection.resume();
     }

@@ -1,6 +1,6 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
-import { type AnswerConnection, StoreAnswer } from './store-answer.js';
+import { type AnswerConnection, LARGE_READ, SMALL_READ, StoreAnswer } from './store-answer.js';
 
 /**
  * Every connection reads into one of these two buffers, shared by all of them (net's `onread`): a
@@ -9,8 +9,6 @@ import { type AnswerConnection, StoreAnswer } from './store-answer.js';
  * Node's own sockets read, for a fast one. Over TLS every read is one record's worth at most (16 KiB,
  * as Node hands decrypted bytes on), whichever buffer it lands in.
  */
-const SMALL_READ = 16 * 1024;
-const LARGE_READ = 64 * 1024;
 const smallBuffer = Buffer.allocUnsafeSlow(SMALL_READ);
 const largeBuffer = Buffer.allocUnsafeSlow(LARGE_READ);
 
