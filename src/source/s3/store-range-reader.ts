@@ -105,8 +105,12 @@ export class StoreRangeReader implements RangeReader {
     const controller = new AbortController();
     this.opening = controller;
     this.stalled = undefined;
-    const body = await this.openRange(this.pos, this.end, controller.signal);
-    this.opening = undefined;
+    let body: StoreBody;
+    try {
+      body = await this.openRange(this.pos, this.end, controller.signal);
+    } finally {
+      this.opening = undefined;
+    }
     if (this.closed || controller.signal.aborted) {
       body.finish();
       throw new Error(`${this.what}: closed while opening`);
