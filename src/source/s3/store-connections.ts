@@ -117,7 +117,9 @@ export class StoreConnections {
 
   /**
    * GETs `url` with `fields`, resolving with the answer once its head is in (any status: the caller
-   * reads it). `signal` aborts it, body and connection included. A connection not made within the
+   * reads it). `signal` aborts it until then, destroying its connection; the body is then the
+   * caller's, who ends it with StoreAnswer.finish (the connection kept if it was read to its end,
+   * destroyed otherwise). A connection not made within the
    * connect limit fails the request; so does one the store closes before answering (a kept-alive
    * connection it had just let go of): neither got an answer, so the caller may ask again.
    */
