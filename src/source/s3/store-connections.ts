@@ -119,9 +119,9 @@ export class StoreConnections {
    * GETs `url` with `fields`, resolving with the answer once its head is in (any status: the caller
    * reads it). `signal` aborts it until then, destroying its connection; the body is then the
    * caller's, who ends it with StoreAnswer.finish (the connection kept if it was read to its end,
-   * destroyed otherwise). A connection not made within the
-   * connect limit fails the request; so does one the store closes before answering (a kept-alive
-   * connection it had just let go of): neither got an answer, so the caller may ask again.
+   * destroyed otherwise). A connection not made within the connect limit fails the request; so
+   * does one the store closes before answering (a kept-alive connection it had just let go of):
+   * neither got an answer, so the caller may ask again.
    */
   async get(url: URL, fields: Record<string, string>, signal: AbortSignal): Promise<StoreAnswer> {
     if (this.closedAll) throw new Error('the store connections are closed');
