@@ -5,8 +5,6 @@ import { keepAliveMs, parseHead } from './answer-head.js';
 export interface AnswerConnection {
   /** Reads again after received() returned false. */
   resume(): void;
-  /** Reads 64 KiB at a time from the next read on, else 16 KiB. */
-  readLarge(large: boolean): void;
   /** The answer is over: the connection goes back to the pool for `idleMs` if `reusable`, else is destroyed. */
   finished(reusable: boolean, idleMs: number): void;
 }
@@ -14,7 +12,7 @@ export interface AnswerConnection {
 /** A head longer than this is no store's: S3's are about 1 KiB. */
 const HEAD_LIMIT = 64 * 1024;
 /** How long a connection kept alive waits for its next request unless the store says less (Keep-Alive). */
-export const IDLE_MS = 15_000;
+const IDLE_MS = 15_000;
 /** The two read sizes (see readSizes); reading stops while a read's worth waits untaken. */
 export const SMALL_READ = 16 * 1024;
 export const LARGE_READ = 64 * 1024;
@@ -70,6 +68,7 @@ export class StoreAnswer {
   private readonly ends: number[] = [];
   private offset = 0;
   private queued = 0;
+  /** Whether the connection's next reads are 64 KiB rather than 16 (readSizes). */
   private large = false;
   private paused = false;
   private over = false;
@@ -163,10 +162,12 @@ export class StoreAnswer {
    * one small read.
    */
   readSizes(wanted: number, left: number): void {
-    const large = wanted >= LARGE_READ || left <= SHORT_BODY;
-    if (large === this.large) return;
-    this.large = large;
-    this.connection.readLarge(large);
+    this.large = wanted >= LARGE_READ || left <= SHORT_BODY;
+  }
+
+  /** Whether the connection reads 64 KiB at a time for this answer now, else 16 KiB. */
+  get readsLarge(): boolean {
+    return this.large;
   }
 
   /**

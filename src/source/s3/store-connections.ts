@@ -18,7 +18,6 @@ const LINE_BREAK = /[\r\n]/;
 /** One kept-alive connection to a store's origin, and the answer it is reading, if any. */
 class Connection implements AnswerConnection {
   answer: StoreAnswer | undefined;
-  large = false;
   readonly socket: Socket;
 
   constructor(
@@ -28,7 +27,8 @@ class Connection implements AnswerConnection {
     private readonly pool: StoreConnections,
   ) {
     const onread = {
-      buffer: () => (this.large ? largeBuffer : smallBuffer),
+      // Sized by the answer being read (StoreAnswer.readSizes); a new answer's first reads are small.
+      buffer: () => (this.answer?.readsLarge ? largeBuffer : smallBuffer),
       callback: (length: number, read: Buffer) => (this.answer === undefined ? this.unasked() : this.answer.received(read, length)),
     };
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -58,10 +58,6 @@ class Connection implements AnswerConnection {
 
   resume(): void {
     this.socket.resume();
-  }
-
-  readLarge(large: boolean): void {
-    this.large = large;
   }
 
   finished(reusable: boolean, idleMs: number): void {
@@ -138,7 +134,6 @@ export class StoreConnections {
     while (connection.socket.destroyed) connection = this.takeFree(origin) ?? (await this.waitOrOpen(url, origin, signal));
     const answer = new StoreAnswer(connection);
     connection.answer = answer;
-    connection.large = false;
     const { socket } = connection;
     socket.ref();
     socket.setTimeout(0);
