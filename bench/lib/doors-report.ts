@@ -97,7 +97,7 @@ export function doorsTable(results: DoorResults, viewers: number): string {
     }
   }
   for (const { door, why } of results.skipped) lines.push(`- ${door.framework}: not measured (${why})`);
-  lines.push('', ...floorsTable(results));
+  lines.push('', ...floorsTable(results), ...fullFloorsTable(results));
   return lines.join('\n');
 }
 
@@ -131,6 +131,38 @@ function floorsTable(results: DoorResults): string[] {
     lines.push(`| ${door.framework} | ${micro(floor)} | ${micro(withDoor)} | ${micro(withDoor - floor)} | ${ratio(best)} |`);
   }
   return lines;
+}
+
+/**
+ * What a door's full file costs against its framework's own web-stream path (FLOOR_ROW 'full1'), in
+ * MB/s: a body streamed through the Fetch API needs a fresh buffer per chunk, which the handler, reading
+ * into buffers the socket gives back, does not; the floor ÷ handler is the best such a door can reach.
+ */
+function fullFloorsTable(results: DoorResults): string[] {
+  const rate = (values: readonly (number | undefined)[] | undefined) => {
+    const measured = defined(values ?? []);
+    return measured.length === 0 ? undefined : median(measured);
+  };
+  const handler = rate(column(results.baseline, 'full1'));
+  if (handler === undefined) return [];
+  const rows: string[] = [];
+  for (const door of results.doors) {
+    if (door.fullFloor === undefined) continue;
+    const floor = rate(results.floors.get(door.fullFloor));
+    const withDoor = rate(column(results.servers.get(door.door)!.rounds, 'full1'));
+    if (floor === undefined || withDoor === undefined) continue;
+    const mb = (value: number) => `${en(value, 0)} MB/s`;
+    rows.push(`| ${door.framework} | ${mb(floor)} | ${mb(withDoor)} | ${ratio(withDoor / floor)} | ${ratio(floor / handler)} |`);
+  }
+  if (rows.length === 0) return [];
+  return [
+    '',
+    `The full file through a framework's web-stream path, MB/s (medians): the framework alone sending the file as a pull ReadableStream of fresh 1 MiB reads (\`servers/hono-stream-floor.ts\`: no range, no condition, nothing of ours), and with seekable's door; seekable's node:http handler ${en(handler, 0)} MB/s.`,
+    '',
+    '| server | alone (floor) | with seekable | door ÷ floor | best door ÷ handler (floor ÷ handler) |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ];
 }
 
 /** The Range header (or "whole file") of a guard request label, for a table cell. */

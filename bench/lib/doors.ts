@@ -36,7 +36,22 @@ export interface Door {
   ownPackage?: string;
   /** The framework alone answering the probe from memory: what the door cannot cost less than. */
   floor?: FloorServerName;
+  /**
+   * The framework alone sending a whole file the way the door's body must go through it (a web
+   * stream of fresh buffers): what the door's full-file row cannot beat. None where the door writes
+   * the framework's node:http response itself, as the handler does.
+   */
+  fullFloor?: FloorServerName;
 }
+
+/** The row a floor server is measured on. */
+export const FLOOR_ROW: Record<FloorServerName, 'probe' | 'full1'> = {
+  'node-floor': 'probe',
+  'fastify-floor': 'probe',
+  'koa-floor': 'probe',
+  'hono-floor': 'probe',
+  'hono-stream-floor': 'full1',
+};
 
 export const DOORS: readonly Door[] = [
   {
@@ -68,6 +83,7 @@ export const DOORS: readonly Door[] = [
     ownLabel: 'serveStatic (@hono/node-server)',
     ownPackage: '@hono/node-server',
     floor: 'hono-floor',
+    fullFloor: 'hono-stream-floor',
   },
   {
     framework: 'Bun',
@@ -97,8 +113,9 @@ export interface DoorResults {
   baseline: Partial<Figures>[];
   servers: Map<DoorServerName, DoorServerResult>;
   /**
-   * Probe rates (req/s) per round of node:http and each framework alone, answering from memory: the
-   * floors a door's and the handler's own cost per request is read above (doors-report.ts).
+   * Each floor's figure per round on its row (FLOOR_ROW): probe rates (req/s) of node:http and each
+   * framework alone answering from memory, which a door's and the handler's own cost per request is
+   * read above, and full-file rates (MB/s) of a framework's web-stream path (doors-report.ts).
    */
   floors: Map<FloorServerName, number[]>;
   /** The frameworks measured, and those skipped with the reason. */
@@ -198,7 +215,10 @@ export async function runDoors(
   }
 
   const baseline: Partial<Figures>[] = [];
-  const floorNames: FloorServerName[] = ['node-floor', ...doors.flatMap((door) => (door.floor === undefined ? [] : [door.floor]))];
+  const floorNames: FloorServerName[] = [
+    'node-floor',
+    ...doors.flatMap((door) => [door.floor, door.fullFloor].filter((floor): floor is FloorServerName => floor !== undefined)),
+  ];
   const floors = new Map<FloorServerName, number[]>(floorNames.map((name) => [name, []]));
   for (let round = 1; round <= rounds; round++) {
     // Every other round runs backwards: on a shared machine whose load drifts over the minutes a round
@@ -227,18 +247,20 @@ export async function runDoors(
       const logged = loggedLines(server);
       if (logged.length > 0) warnings.push(`doors round ${round}, ${name}: the server logged ${logged.length} line(s), e.g. ${logged[0]}`);
     }
-    // The floors answer every request alike (no file is read), so they are measured on the probe only
-    // and not guarded.
+    // The floors are measured on their one row and not guarded: the probe floors answer every request
+    // alike (no file is read), the stream floor sends whole files without ranges.
     for (const name of floorNames) {
-      say(`\ndoors round ${round}/${rounds}: ${name} (the probe's answer from memory)`);
+      const row = FLOOR_ROW[name];
+      say(`\ndoors round ${round}/${rounds}: ${name} (${row === 'probe' ? "the probe's answer from memory" : 'the whole file as a web stream'})`);
       const server = await startServer(name, ctx);
       try {
         const warn = (line: string) => {
           warnings.push(`doors round ${round}, ${name}: ${line}`);
           say(`  warning: ${line}`);
         };
-        const figures = await measureRows(server, settings, new Set<ScenarioKey>(['probe']), (line) => say(`  ${line}`), warn);
-        if (figures.probe !== undefined) floors.get(name)!.push(figures.probe);
+        const figures = await measureRows(server, settings, new Set<ScenarioKey>([row]), (line) => say(`  ${line}`), warn);
+        const figure = figures[row];
+        if (figure !== undefined) floors.get(name)!.push(figure);
       } finally {
         await stopServer(server);
       }

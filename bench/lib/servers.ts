@@ -22,8 +22,11 @@ export const DOOR_SERVERS = [
   'bun-file',
 ] as const;
 export type DoorServerName = (typeof DOOR_SERVERS)[number];
-/** node:http and each Node framework alone, answering the probe from memory (servers/*-floor.ts; see doors.ts). */
-export const FLOOR_SERVERS = ['node-floor', 'fastify-floor', 'koa-floor', 'hono-floor'] as const;
+/**
+ * node:http and each Node framework alone: answering the probe from memory (servers/*-floor.ts), and
+ * Hono on Node sending a whole file as a web stream (servers/hono-stream-floor.ts); see doors.ts.
+ */
+export const FLOOR_SERVERS = ['node-floor', 'fastify-floor', 'koa-floor', 'hono-floor', 'hono-stream-floor'] as const;
 export type FloorServerName = (typeof FLOOR_SERVERS)[number];
 export type ServerName = CoreServerName | DoorServerName | FloorServerName;
 
