@@ -44,6 +44,12 @@ function ratios(a: readonly (number | undefined)[], b: readonly (number | undefi
 
 const defined = (values: readonly (number | undefined)[]) => values.filter((value): value is number => value !== undefined);
 
+/** The median of the measured values, undefined when none was measured. */
+function medianOf(values: readonly (number | undefined)[] | undefined): number | undefined {
+  const measured = defined(values ?? []);
+  return measured.length === 0 ? undefined : median(measured);
+}
+
 /** The section as Markdown: the table, the baseline, the guard failures of the own statics, the skipped frameworks. */
 export function doorsTable(results: DoorResults, viewers: number): string {
   const lines: string[] = [];
@@ -108,8 +114,8 @@ export function doorsTable(results: DoorResults, viewers: number): string {
  */
 function floorsTable(results: DoorResults): string[] {
   const us = (rates: readonly (number | undefined)[] | undefined) => {
-    const values = defined(rates ?? []);
-    return values.length === 0 ? undefined : 1e6 / median(values);
+    const rate = medianOf(rates);
+    return rate === undefined ? undefined : 1e6 / rate;
   };
   const nodeFloor = us(results.floors.get('node-floor'));
   const handler = us(column(results.baseline, 'probe'));
@@ -139,17 +145,13 @@ function floorsTable(results: DoorResults): string[] {
  * into buffers the socket gives back, does not; the floor ÷ handler is the best such a door can reach.
  */
 function fullFloorsTable(results: DoorResults): string[] {
-  const rate = (values: readonly (number | undefined)[] | undefined) => {
-    const measured = defined(values ?? []);
-    return measured.length === 0 ? undefined : median(measured);
-  };
-  const handler = rate(column(results.baseline, 'full1'));
+  const handler = medianOf(column(results.baseline, 'full1'));
   if (handler === undefined) return [];
   const rows: string[] = [];
   for (const door of results.doors) {
     if (door.fullFloor === undefined) continue;
-    const floor = rate(results.floors.get(door.fullFloor));
-    const withDoor = rate(column(results.servers.get(door.door)!.rounds, 'full1'));
+    const floor = medianOf(results.floors.get(door.fullFloor));
+    const withDoor = medianOf(column(results.servers.get(door.door)!.rounds, 'full1'));
     if (floor === undefined || withDoor === undefined) continue;
     const mb = (value: number) => `${en(value, 0)} MB/s`;
     rows.push(`| ${door.framework} | ${mb(floor)} | ${mb(withDoor)} | ${ratio(withDoor / floor)} | ${ratio(floor / handler)} |`);
