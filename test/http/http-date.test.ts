@@ -8,6 +8,18 @@ const T = 784111777;
 describe('formatHttpDate', () => {
   it('formats an IMF-fixdate', () => assert.equal(formatHttpDate(T), 'Sun, 06 Nov 1994 08:49:37 GMT'));
   it('pads day and time', () => assert.equal(formatHttpDate(0), 'Thu, 01 Jan 1970 00:00:00 GMT'));
+  it('gives every second its own date, asked again and again among thousands of others', () => {
+    // More distinct seconds than the formatted dates it keeps, each asked twice, apart and in a row.
+    const seconds = Array.from({ length: 3000 }, (_, i) => T + i * 86_461);
+    for (const round of [1, 2]) {
+      for (const t of seconds) {
+        const expected = new Date(t * 1000).toUTCString();
+        assert.equal(formatHttpDate(t), expected, `round ${round}, ${t}`);
+        assert.equal(formatHttpDate(t), expected);
+      }
+    }
+    assert.equal(formatHttpDate(T), 'Sun, 06 Nov 1994 08:49:37 GMT');
+  });
 });
 
 describe('parseHttpDate', () => {
