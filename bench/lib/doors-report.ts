@@ -129,8 +129,8 @@ function floorsTable(results: DoorResults): string[] {
     `| node:http, seekable's handler | ${micro(nodeFloor)} | ${micro(handler)} | ${micro(handler - nodeFloor)} | 1.00× |`,
   ];
   for (const door of results.doors) {
-    if (door.floor === undefined) continue;
-    const floor = us(results.floors.get(door.floor));
+    if (door.probeFloor === undefined) continue;
+    const floor = us(results.floors.get(door.probeFloor));
     const withDoor = us(column(results.servers.get(door.door)!.rounds, 'probe'));
     if (floor === undefined || withDoor === undefined) continue;
     const best = handler / (floor + handler - nodeFloor);

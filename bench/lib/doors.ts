@@ -35,7 +35,7 @@ export interface Door {
   /** The package of the own static serving, for its version (undefined: part of the framework). */
   ownPackage?: string;
   /** The framework alone answering the probe from memory: what the door cannot cost less than. */
-  floor?: FloorServerName;
+  probeFloor?: FloorServerName;
   /**
    * The framework alone sending a whole file the way the door's body must go through it (a web
    * stream of fresh buffers): what the door's full-file row cannot beat. None where the door writes
@@ -62,7 +62,7 @@ export const DOORS: readonly Door[] = [
     own: 'fastify-static',
     ownLabel: '@fastify/static',
     ownPackage: '@fastify/static',
-    floor: 'fastify-floor',
+    probeFloor: 'fastify-floor',
   },
   {
     framework: 'Koa',
@@ -72,7 +72,7 @@ export const DOORS: readonly Door[] = [
     own: 'koa-static',
     ownLabel: 'koa-static',
     ownPackage: 'koa-static',
-    floor: 'koa-floor',
+    probeFloor: 'koa-floor',
   },
   {
     framework: 'Hono on Node',
@@ -82,7 +82,7 @@ export const DOORS: readonly Door[] = [
     own: 'hono-static',
     ownLabel: 'serveStatic (@hono/node-server)',
     ownPackage: '@hono/node-server',
-    floor: 'hono-floor',
+    probeFloor: 'hono-floor',
     fullFloor: 'hono-stream-floor',
   },
   {
@@ -217,7 +217,7 @@ export async function runDoors(
   const baseline: Partial<Figures>[] = [];
   const floorNames: FloorServerName[] = [
     'node-floor',
-    ...doors.flatMap((door) => [door.floor, door.fullFloor].filter((floor): floor is FloorServerName => floor !== undefined)),
+    ...doors.flatMap((door) => [door.probeFloor, door.fullFloor].filter((floor): floor is FloorServerName => floor !== undefined)),
   ];
   const floors = new Map<FloorServerName, number[]>(floorNames.map((name) => [name, []]));
   for (let round = 1; round <= rounds; round++) {
