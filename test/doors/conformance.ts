@@ -17,6 +17,8 @@ export interface RunningDoor {
   base: string;
   /** The source it reads through, when the door runs in this process: the abort case counts its descriptors. */
   source?: Source;
+  /** The process serving, when it is another one (Bun, Deno): the abort case counts its descriptors on the served files. */
+  pid?: number;
   close(): Promise<void>;
 }
 
