@@ -140,7 +140,7 @@ function floorsTable(results: DoorResults): string[] {
 }
 
 /**
- * What a door's full file costs against its framework's own web-stream path (FLOOR_ROW 'full1'), in
+ * What a door's full file costs against its framework's own web-stream path (Door.fullFloor), in
  * MB/s: a body streamed through the Fetch API needs a fresh buffer per chunk, which the handler, reading
  * into buffers the socket gives back, does not; the floor ÷ handler is the best such a door can reach.
  */

@@ -44,15 +44,6 @@ export interface Door {
   fullFloor?: FloorServerName;
 }
 
-/** The row a floor server is measured on. */
-export const FLOOR_ROW: Record<FloorServerName, 'probe' | 'full1'> = {
-  'node-floor': 'probe',
-  'fastify-floor': 'probe',
-  'koa-floor': 'probe',
-  'hono-floor': 'probe',
-  'hono-stream-floor': 'full1',
-};
-
 export const DOORS: readonly Door[] = [
   {
     framework: 'Fastify',
@@ -113,7 +104,7 @@ export interface DoorResults {
   baseline: Partial<Figures>[];
   servers: Map<DoorServerName, DoorServerResult>;
   /**
-   * Each floor's figure per round on its row (FLOOR_ROW): probe rates (req/s) of node:http and each
+   * Each floor's figure per round on its row: probe rates (req/s) of node:http and each
    * framework alone answering from memory, which a door's and the handler's own cost per request is
    * read above, and full-file rates (MB/s) of a framework's web-stream path (doors-report.ts).
    */
@@ -215,11 +206,15 @@ export async function runDoors(
   }
 
   const baseline: Partial<Figures>[] = [];
-  const floorNames: FloorServerName[] = [
-    'node-floor',
-    ...doors.flatMap((door) => [door.probeFloor, door.fullFloor].filter((floor): floor is FloorServerName => floor !== undefined)),
+  // Each floor on the one row it bounds: node:http and the doors' probe floors on the probe, a full floor on the full file.
+  const floorRows: { name: FloorServerName; row: 'probe' | 'full1' }[] = [
+    { name: 'node-floor', row: 'probe' },
+    ...doors.flatMap((door) => [
+      ...(door.probeFloor === undefined ? [] : [{ name: door.probeFloor, row: 'probe' as const }]),
+      ...(door.fullFloor === undefined ? [] : [{ name: door.fullFloor, row: 'full1' as const }]),
+    ]),
   ];
-  const floors = new Map<FloorServerName, number[]>(floorNames.map((name) => [name, []]));
+  const floors = new Map<FloorServerName, number[]>(floorRows.map(({ name }) => [name, []]));
   for (let round = 1; round <= rounds; round++) {
     // Every other round runs backwards: on a shared machine whose load drifts over the minutes a round
     // takes, the servers measured last in one round are measured first in the next.
@@ -249,8 +244,7 @@ export async function runDoors(
     }
     // The floors are measured on their one row and not guarded: the probe floors answer every request
     // alike (no file is read), the stream floor sends whole files without ranges.
-    for (const name of floorNames) {
-      const row = FLOOR_ROW[name];
+    for (const { name, row } of floorRows) {
       say(`\ndoors round ${round}/${rounds}: ${name} (${row === 'probe' ? "the probe's answer from memory" : 'the whole file as a web stream'})`);
       const server = await startServer(name, ctx);
       try {
