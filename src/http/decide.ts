@@ -122,12 +122,16 @@ function decideGet(request: RequestInfo, representation: Representation | undefi
 
   const { size, mtimeMs } = representation;
   const etag = representation.etag ?? makeEtag(size, mtimeMs);
-  const lastModified = Math.floor(mtimeMs / 1000);
+  const now = Math.floor(options.now / 1000);
+  // §8.8.2.1: a modification time in the future (a clock ahead, a file copied with its stamp) MUST be
+  // replaced by the message's origination date, which `now` stands for.
+  const lastModified = Math.min(Math.floor(mtimeMs / 1000), now);
   const validators: Validators = {
     // Ours is strong by construction; a store's tag is read as given.
     etag: representation.etag === undefined ? { weak: false, opaque: etag } : (parseEtag(etag) ?? { weak: false, opaque: etag }),
     lastModified,
-    lastModifiedStrong: lastModified + 1 <= Math.floor(options.now / 1000),
+    // §8.8.2.2: a date is strong only if it is at least a second before the answer's Date.
+    lastModifiedStrong: lastModified + 1 <= now,
   };
   const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
   const lastModifiedText = formatHttpDate(lastModified);

@@ -163,6 +163,13 @@ describe('decide', () => {
     it('garbage gives the whole file', () => assert.equal(get({ 'if-range': 'garbage', range: 'bytes=0-1' }).status, 200));
     it('a date does not hold for a file modified within the last second', () =>
       assert.equal(get({ 'if-range': LAST_MODIFIED, range: 'bytes=0-1' }, rep, { now: MTIME + 200 }).status, 200));
+    it('a file stamped in the future is dated now (§8.8.2.1), and that date holds no range', () => {
+      const now = MTIME - 60_000;
+      const sent = get({}, rep, { now }).headers['Last-Modified'];
+      assert.equal(sent, formatHttpDate(Math.floor(now / 1000)));
+      assert.equal(get({ 'if-range': sent!, range: 'bytes=0-1' }, rep, { now }).status, 200);
+      assert.equal(get({ 'if-modified-since': sent! }, rep, { now }).status, 304);
+    });
     it('a failing If-Range also avoids a 416', () => assert.equal(get({ 'if-range': '"old"', range: 'bytes=99999-' }).status, 200));
   });
 

@@ -21,7 +21,7 @@ describe('createHandler over node:http', () => {
     await writeFile(path.join(dir, 'clip.mp4'), content);
     const anHourAgo = new Date(Date.now() - 3600_000);
     await utimes(path.join(dir, 'clip.mp4'), anHourAgo, anHourAgo);
-    await writeFile(path.join(dir, 'fresh.mp4'), content);
+    await writeFile(path.join(dir, 'ahead.mp4'), content);
     await writeFile(path.join(dir, 'empty.webm'), '');
     await writeFile(path.join(dir, 'Été à Paris.mp4'), 'x');
     server = await startServer(createHandler(dir, { log: (l) => logs.push(l) }));
@@ -131,12 +131,17 @@ describe('createHandler over node:http', () => {
     }
   });
 
-  it('If-Range with the date of a file changed within the last second gives the whole file', async () => {
-    await writeFile(path.join(dir, 'fresh.mp4'), content);
-    const { headers } = await request(url('/fresh.mp4'), { method: 'HEAD' });
-    const r = await request(url('/fresh.mp4'), { headers: { Range: 'bytes=10-19', 'If-Range': headers['last-modified']! } });
+  it('If-Range with a date less than a second before the answer gives the whole file', async () => {
+    // A file written just now would turn a second old between two requests now and then, so this
+    // one is stamped an hour ahead: its Last-Modified is then the answer's own date, never a second
+    // older (RFC 9110 §8.8.2.1–2).
+    const anHourAhead = new Date(Date.now() + 3600_000);
+    await utimes(path.join(dir, 'ahead.mp4'), anHourAhead, anHourAhead);
+    const { headers } = await request(url('/ahead.mp4'), { method: 'HEAD' });
+    assert.ok(Date.parse(headers['last-modified']!) <= Date.parse(headers.date!), 'Last-Modified is never after Date');
+    const r = await request(url('/ahead.mp4'), { headers: { Range: 'bytes=10-19', 'If-Range': headers['last-modified']! } });
     assert.equal(r.status, 200);
-    const byTag = await request(url('/fresh.mp4'), { headers: { Range: 'bytes=10-19', 'If-Range': headers.etag! } });
+    const byTag = await request(url('/ahead.mp4'), { headers: { Range: 'bytes=10-19', 'If-Range': headers.etag! } });
     assert.equal(byTag.status, 206);
   });
 
