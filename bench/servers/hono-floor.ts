@@ -4,12 +4,15 @@
  */
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
-import { floorAnswer } from './floor-answer.js';
+import { floorAnswer, lookedUp } from './floor-answer.js';
 import { serve } from './serve.js';
 
 serve('hono-floor', (dir) => {
   const answer = floorAnswer(dir);
   const app = new Hono();
-  app.all('/*', () => new Response(answer.body, { status: answer.status, headers: answer.headers }));
+  app.all('/*', async () => {
+    await lookedUp();
+    return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  });
   return getRequestListener(app.fetch);
 });
