@@ -108,6 +108,11 @@ function respondWith(request: Request, target: Target, options: SendOptions & { 
     resource.release();
     return new Response(whole, { status: plan.status, headers });
   }
+  // Bun sends a file-backed Blob (`Bun.file`) with sendfile, one copy fewer than this stream; it is
+  // not used here. By path, Bun opens the file again when it sends, so a file replaced since the lookup
+  // would go out under this one's headers. By descriptor, Bun 1.4.5 sends a whole file but resets or
+  // stalls the connection for a slice (`Bun.file(fd).slice(10, 110)`), and never says when it is done
+  // with the descriptor, so the resource could not be released at the right time.
   return new Response(
     bodyStream(body, resource, () => resource.release()),
     { status: plan.status, headers },
